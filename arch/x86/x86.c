@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * x86 architectural state of a vCPU, shared by both backends: power-on
+ * values and the validity rules KVM_SET_REGS / KVM_SET_SREGS enforce.
+ *
+ * Context: process context, called with the vCPU's mutex held; nothing here
+ * touches hardware.
+ *
+ * The rules follow the architecture (Intel SDM Vol. 3A, "Control Registers";
+ * AMD APM Vol. 2, "System Resources") as KVM applies them to a vCPU whose
+ * guest CPUID userspace has not set yet: features that CPUID would announce
+ * (XSAVE, SMEP, SMAP, PCID, ...) are reserved until then.
+ */
+#include <linux/bitops.h>
+#include <linux/string.h>
+#include <asm/apicdef.h>
+#include <asm/cpufeature.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+
+#include "x86.h"
+
+/* CR4 bits a guest may set without any CPUID-announced feature. */
+#define MKVM_CR4_BASE_BITS						\
+	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE |	\
+	 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |	\
+	 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+/* IA32_APIC_BASE: bits 0-7 and 9 are reserved (SDM Vol. 3A, "Local APIC
+ * Status and Location"); bit 10 (x2APIC enable) needs CPUID.1:ECX.x2APIC.
+ */
+#define MKVM_APIC_BASE_RSVD	(0x2ffULL | X2APIC_ENABLE)
+
+/* Power-on value of IA32_APIC_BASE: default base, enabled, BSP for id 0. */
+#define MKVM_APIC_BASE_RESET	(APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE)
+
+/* CR0 after RESET: CD, NW and ET set (SDM Vol. 3A, Table "IA-32 and Intel 64
+ * Processor States Following Power-up, Reset, or INIT").
+ */
+#define MKVM_CR0_RESET		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
+
+#define MKVM_CR8_TPR		0xfULL	/* CR8 holds TPR[7:4] in bits 3:0 */
+
+/* Segment type codes (SDM Vol. 3A, "Segment Descriptor Types"). */
+#define SEG_TYPE_DATA_RW_ACC	0x3
+#define SEG_TYPE_CODE_RX_ACC	0xb
+#define SEG_TYPE_LDT		0x2
+#define SEG_TYPE_TSS32_BUSY	0xb
+
+static void reset_seg(struct kvm_segment *seg, u8 type, bool system)
+{
+	memset(seg, 0, sizeof(*seg));
+	seg->limit = 0xffff;
+	seg->type = type;
+	seg->present = 1;
+	seg->s = !system;
+}
+
+/**
+ * mkvm_x86_reset() - load the power-on state KVM reports after vCPU creation
+ * @st: state to overwrite
+ * @vcpu_id: the vCPU's id; id 0 is the bootstrap processor
+ *
+ * Real mode at F000:FFF0 with base FFFF0000, as the SDM's reset table says.
+ * The backend may adjust segment attributes to its vendor's conventions.
+ */
+void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
+{
+	struct kvm_sregs *s = &st->sregs;
+
+	memset(st, 0, sizeof(*st));
+	st->regs.rip = 0xfff0;
+	st->regs.rflags = X86_EFLAGS_FIXED;
+	st->regs.rdx = MKVM_RESET_RDX;
+
+	reset_seg(&s->cs, SEG_TYPE_CODE_RX_ACC, false);
+	s->cs.selector = 0xf000;
+	s->cs.base = 0xffff0000;
+	reset_seg(&s->ds, SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->es, SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->fs, SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->gs, SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->ss, SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->tr, SEG_TYPE_TSS32_BUSY, true);
+	reset_seg(&s->ldt, SEG_TYPE_LDT, true);
+	s->gdt.limit = 0xffff;
+	s->idt.limit = 0xffff;
+
+	s->cr0 = MKVM_CR0_RESET;
+	s->apic_base = MKVM_APIC_BASE_RESET;
+	if (vcpu_id == 0)
+		s->apic_base |= MSR_IA32_APICBASE_BSP;
+	st->pending_irq = -1;
+}
+
+/**
+ * mkvm_x86_set_regs() - KVM_SET_REGS: RFLAGS bit 1 always reads as one
+ */
+void mkvm_x86_set_regs(struct mkvm_x86_state *st, const struct kvm_regs *regs)
+{
+	st->regs = *regs;
+	st->regs.rflags |= X86_EFLAGS_FIXED;
+}
+
+/**
+ * mkvm_x86_get_sregs() - KVM_GET_SREGS, with the pending interrupt as a bit
+ */
+void mkvm_x86_get_sregs(const struct mkvm_x86_state *st,
+			struct kvm_sregs *sregs)
+{
+	*sregs = st->sregs;
+	if (st->pending_irq >= 0)
+		__set_bit(st->pending_irq,
+			  (unsigned long *)sregs->interrupt_bitmap);
+}
+
+static bool gpa_is_legal(u64 gpa)
+{
+	return !(gpa >> MKVM_DEFAULT_MAXPHYADDR);
+}
+
+/* CR0: bits 63:32 reserved; NW needs CD; PG needs PE (SDM Vol. 3A, "CR0"). */
+static bool cr0_is_valid(u64 cr0)
+{
+	if (cr0 >> 32)
+		return false;
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return false;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return false;
+	return true;
+}
+
+/* CR4: only bits that need no guest CPUID feature (see file header). */
+static bool cr4_is_valid(u64 cr4)
+{
+	return !(cr4 & ~(u64)MKVM_CR4_BASE_BITS);
+}
+
+/*
+ * EFER: SCE, LME, LMA and (if the host has it) NXE.  SVME, LMSLE, FFXSR and
+ * TCE are reserved for minikvm guests: no nested SVM, no legacy AMD extras.
+ * (KVM 6.1 stores any EFER given to KVM_SET_SREGS; minikvm refuses
+ * reserved bits up front instead of failing the next VM-entry.)
+ */
+static bool efer_is_valid(u64 efer)
+{
+	u64 ok = EFER_SCE | EFER_LME | EFER_LMA;
+
+	if (boot_cpu_has(X86_FEATURE_NX))
+		ok |= EFER_NX;
+	return !(efer & ~ok);
+}
+
+/*
+ * The mode rules KVM checks: with EFER.LME and CR0.PG the vCPU is in IA-32e
+ * mode, which needs CR4.PAE and EFER.LMA and a CR3 inside MAXPHYADDR
+ * (SDM Vol. 3A, "Initializing IA-32e Mode"); outside IA-32e mode LMA must be
+ * clear and CS cannot be a 64-bit segment.
+ */
+static bool sregs_are_valid(const struct kvm_sregs *s)
+{
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (!gpa_is_legal(s->cr3))
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+	if (s->apic_base & (MKVM_APIC_BASE_RSVD |
+			    ~GENMASK_ULL(MKVM_DEFAULT_MAXPHYADDR - 1, 0)))
+		return false;
+	return cr0_is_valid(s->cr0) && cr4_is_valid(s->cr4) &&
+	       efer_is_valid(s->efer);
+}
+
+/**
+ * mkvm_x86_set_sregs() - KVM_SET_SREGS: validate, then load all or nothing
+ * @st: the vCPU's state
+ * @sregs: what userspace asked for
+ *
+ * Return: 0, or -EINVAL with @st untouched.  Like KVM, a CR8 with bits above
+ * the TPR is ignored rather than refused, and the lowest vector set in
+ * interrupt_bitmap becomes the pending external interrupt (an empty bitmap
+ * leaves a pending one in place).
+ */
+int mkvm_x86_set_sregs(struct mkvm_x86_state *st,
+		       const struct kvm_sregs *sregs)
+{
+	u64 old_cr8 = st->sregs.cr8;
+	unsigned int vec;
+
+	if (!sregs_are_valid(sregs))
+		return -EINVAL;
+
+	st->sregs = *sregs;
+	memset(st->sregs.interrupt_bitmap, 0,
+	       sizeof(st->sregs.interrupt_bitmap));
+	if (sregs->cr8 & ~MKVM_CR8_TPR)
+		st->sregs.cr8 = old_cr8;
+
+	vec = find_first_bit((const unsigned long *)sregs->interrupt_bitmap,
+			     KVM_NR_INTERRUPTS);
+	if (vec < KVM_NR_INTERRUPTS)
+		st->pending_irq = vec;
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * x86 architectural vCPU state shared by the VMX and SVM backends: the
+ * registers userspace reads and writes with KVM_GET/SET_REGS and
+ * KVM_GET/SET_SREGS, their power-on values and their validity rules.
+ *
+ * The state is kept in KVM's uAPI layout so the ioctls are plain copies; a
+ * backend loads it into its VMCS/VMCB before VM-entry.
+ */
+#ifndef MINIKVM_X86_H
+#define MINIKVM_X86_H
+
+#include <linux/types.h>
+#include <linux/kvm.h>
+
+/*
+ * Guest MAXPHYADDR while userspace has set no guest CPUID: KVM assumes 36
+ * bits in that case, and so does minikvm (Intel SDM Vol. 3A, "Physical
+ * Address Space"; CPUID leaf 80000008H absent).
+ */
+#define MKVM_DEFAULT_MAXPHYADDR	36
+
+/* KVM_GET_REGS reports RDX = family/model/stepping 0x600 with no CPUID. */
+#define MKVM_RESET_RDX		0x600
+
+struct mkvm_x86_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;		/* interrupt_bitmap kept all zero */
+	int pending_irq;		/* external interrupt to inject, or -1 */
+};
+
+void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id);
+void mkvm_x86_set_regs(struct mkvm_x86_state *st,
+		       const struct kvm_regs *regs);
+void mkvm_x86_get_sregs(const struct mkvm_x86_state *st,
+			struct kvm_sregs *sregs);
+int mkvm_x86_set_sregs(struct mkvm_x86_state *st,
+		       const struct kvm_sregs *sregs);
+
+#endif /* MINIKVM_X86_H */

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm module entry: picks the VMX or SVM backend, registers the
+ * /dev/minikvm misc device and serves the system-fd ioctls of KVM's uAPI
+ * (KVM_GET_API_VERSION, KVM_CHECK_EXTENSION, KVM_CREATE_VM,
+ * KVM_GET_VCPU_MMAP_SIZE).
+ *
+ * Context: process context; the ioctls take no lock of their own.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include "minikvm.h"
+
+static ushort dev_mode = 0600;
+module_param(dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode,
+		 "permissions of /dev/minikvm (default 0600; 0660 with a udev rule setting the group)");
+
+const struct mkvm_backend *mkvm_be;
+
+/* Probed in this order; the first whose probe() succeeds is used. */
+static const struct mkvm_backend *const mkvm_backends[] = {
+	&vmx_backend,
+	&svm_backend,
+};
+
+/**
+ * mkvm_check_extension() - KVM_CHECK_EXTENSION, on the system or a VM fd
+ * @cap: a KVM_CAP_* number
+ *
+ * Return: what minikvm really implements: 0 for anything it does not.
+ */
+long mkvm_check_extension(long cap)
+{
+	switch (cap) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_CHECK_EXTENSION_VM:
+		return 1;
+	case KVM_CAP_MULTI_ADDRESS_SPACE:
+		return MKVM_ADDRESS_SPACES;
+	case KVM_CAP_NR_MEMSLOTS:
+		return MKVM_USER_MEM_SLOTS;
+	case KVM_CAP_NR_VCPUS:
+		return min_t(long, num_online_cpus(), MKVM_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+		return MKVM_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return MKVM_MAX_VCPU_IDS;
+	default:
+		return 0;
+	}
+}
+
+static long mkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		return arg ? -EINVAL : KVM_API_VERSION;
+	case KVM_CHECK_EXTENSION:
+		return mkvm_check_extension(arg);
+	case KVM_CREATE_VM:
+		return mkvm_vm_create(arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		return arg ? -EINVAL : MKVM_VCPU_MMAP_PAGES * PAGE_SIZE;
+	default:
+		/* KVM answers unknown system ioctls with -EINVAL. */
+		return -EINVAL;
+	}
+}
+
+static const struct file_operations mkvm_dev_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = mkvm_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice mkvm_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "minikvm",
+	.fops = &mkvm_dev_fops,
+};
+
+/* A backend with a missing op is a programming error: refuse it. */
+static bool mkvm_backend_complete(const struct mkvm_backend *be)
+{
+	return be->name && be->probe && be->setup && be->unsetup &&
+	       be->cpu_enable && be->cpu_disable;
+}
+
+static int mkvm_pick_backend(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mkvm_backends); i++) {
+		const struct mkvm_backend *be = mkvm_backends[i];
+
+		if (!mkvm_backend_complete(be)) {
+			pr_err("backend %s lacks a mandatory op\n",
+			       be->name ?: "?");
+			return -EINVAL;
+		}
+		if (be->probe() == 0) {
+			mkvm_be = be;
+			return 0;
+		}
+	}
+	pr_err("no usable hardware virtualization (neither Intel VMX nor AMD SVM); not loading\n");
+	return -EOPNOTSUPP;
+}
+
+static int __init mkvm_init(void)
+{
+	int r;
+
+	r = mkvm_pick_backend();
+	if (r)
+		return r;
+	r = mkvm_be->setup();
+	if (r)
+		return r;
+	r = mkvm_hw_init();
+	if (r)
+		goto err_unsetup;
+
+	mkvm_dev.mode = dev_mode;
+	r = misc_register(&mkvm_dev);
+	if (r)
+		goto err_hw;
+	pr_info("using %s; /dev/%s ready\n", mkvm_be->name, mkvm_dev.name);
+	return 0;
+
+err_hw:
+	mkvm_hw_exit();
+err_unsetup:
+	mkvm_be->unsetup();
+	return r;
+}
+
+static void __exit mkvm_exit(void)
+{
+	misc_deregister(&mkvm_dev);
+	mkvm_hw_exit();
+	mkvm_be->unsetup();
+}
+
+module_init(mkvm_init);
+module_exit(mkvm_exit);
+
+MODULE_DESCRIPTION("minikvm: a small hypervisor on Intel VMX and AMD SVM with a subset of the KVM uAPI");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest-physical memory slots: KVM_SET_USER_MEMORY_REGION creates, moves,
+ * re-flags and deletes them, with the checks KVM makes and in KVM's order,
+ * so a bad request fails with the same errno on both.
+ *
+ * Context: process context; updates are serialised by mkvm_vm.slots_lock.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "minikvm.h"
+
+/* Flags minikvm accepts (dirty logging comes later). */
+#define MKVM_MEM_FLAGS_VALID	KVM_MEM_READONLY
+
+static bool mkvm_slot_overlaps(struct mkvm_vm *vm, u32 id, u64 start,
+			       u64 end)
+{
+	struct mkvm_memslot *slot;
+	unsigned long i;
+
+	xa_for_each(&vm->slots, i, slot) {
+		if (slot->id == id)
+			continue;
+		if (start < slot->base_gfn + slot->npages &&
+		    slot->base_gfn < end)
+			return true;
+	}
+	return false;
+}
+
+/* The request's own checks, before any slot is looked at. */
+static int mkvm_check_region(const struct kvm_userspace_memory_region *mem)
+{
+	u64 size = mem->memory_size;
+
+	if ((u16)mem->slot >= MKVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (mem->flags & ~MKVM_MEM_FLAGS_VALID)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(size) || !PAGE_ALIGNED(mem->guest_phys_addr))
+		return -EINVAL;
+	/* The slot is read later with user accessors: it must be user memory. */
+	if (!PAGE_ALIGNED(mem->userspace_addr) ||
+	    mem->userspace_addr != untagged_addr(mem->userspace_addr) ||
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr, size))
+		return -EINVAL;
+	if ((mem->slot >> 16) >= MKVM_ADDRESS_SPACES)
+		return -EINVAL;
+	if (mem->guest_phys_addr + size < mem->guest_phys_addr)
+		return -EINVAL;
+	if ((size >> PAGE_SHIFT) > MKVM_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+	return 0;
+}
+
+static int mkvm_slot_delete(struct mkvm_vm *vm, struct mkvm_memslot *old)
+{
+	if (!old)
+		return -EINVAL;
+	xa_erase(&vm->slots, old->id);
+	vm->nr_slot_pages -= old->npages;
+	kfree(old);
+	return 0;
+}
+
+static int mkvm_slot_create(struct mkvm_vm *vm,
+			    const struct kvm_userspace_memory_region *mem)
+{
+	struct mkvm_memslot *slot;
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	u64 gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	int r;
+
+	if (mkvm_slot_overlaps(vm, (u16)mem->slot, gfn, gfn + npages))
+		return -EEXIST;
+
+	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
+	if (!slot)
+		return -ENOMEM;
+	slot->id = (u16)mem->slot;
+	slot->flags = mem->flags;
+	slot->base_gfn = gfn;
+	slot->npages = npages;
+	slot->userspace_addr = mem->userspace_addr;
+
+	r = xa_err(xa_store(&vm->slots, slot->id, slot, GFP_KERNEL_ACCOUNT));
+	if (r) {
+		kfree(slot);
+		return r;
+	}
+	vm->nr_slot_pages += npages;
+	return 0;
+}
+
+/*
+ * An existing slot may move or change flags, but keeps its size, its host
+ * address and its read-only-ness.
+ */
+static int mkvm_slot_modify(struct mkvm_vm *vm, struct mkvm_memslot *old,
+			    const struct kvm_userspace_memory_region *mem)
+{
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	u64 gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+
+	if (mem->userspace_addr != old->userspace_addr ||
+	    npages != old->npages ||
+	    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
+		return -EINVAL;
+
+	if (gfn != old->base_gfn) {
+		if (mkvm_slot_overlaps(vm, old->id, gfn, gfn + npages))
+			return -EEXIST;
+		old->base_gfn = gfn;
+	}
+	old->flags = mem->flags;
+	return 0;
+}
+
+/**
+ * mkvm_set_memory_region() - KVM_SET_USER_MEMORY_REGION
+ * @vm: the VM
+ * @mem: the request, already copied from userspace
+ *
+ * A size of 0 deletes the slot.  Unmapped (but user) host addresses are
+ * accepted, as KVM accepts them: they fail when the guest touches them.
+ *
+ * Return: 0, -EINVAL for a malformed request or an illegal change, -EEXIST
+ * when the range overlaps another slot, -ENOMEM.
+ */
+int mkvm_set_memory_region(struct mkvm_vm *vm,
+			   const struct kvm_userspace_memory_region *mem)
+{
+	struct mkvm_memslot *old;
+	int r;
+
+	r = mkvm_check_region(mem);
+	if (r)
+		return r;
+
+	mutex_lock(&vm->slots_lock);
+	old = xa_load(&vm->slots, (u16)mem->slot);
+	if (!mem->memory_size)
+		r = mkvm_slot_delete(vm, old);
+	else if (!old)
+		r = mkvm_slot_create(vm, mem);
+	else
+		r = mkvm_slot_modify(vm, old, mem);
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+/* VM teardown: nobody else can see the slots any more. */
+void mkvm_memslots_free(struct mkvm_vm *vm)
+{
+	struct mkvm_memslot *slot;
+	unsigned long i;
+
+	xa_for_each(&vm->slots, i, slot)
+		kfree(slot);
+	xa_destroy(&vm->slots);
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The vCPU object and its fd: KVM_CREATE_VCPU on a VM fd makes one; the
+ * vCPU fd maps the shared kvm_run area and serves KVM_GET/SET_REGS and
+ * KVM_GET/SET_SREGS.
+ *
+ * Lifetime: a vCPU belongs to its VM and is freed with it; its fd holds a
+ * reference on the VM.  Context: process context; one ioctl at a time per
+ * vCPU (mkvm_vcpu.mutex).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "minikvm.h"
+
+/* mmap of a vCPU fd: page 0 is kvm_run, KVM_PIO_PAGE_OFFSET the PIO page. */
+static vm_fault_t mkvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct mkvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == KVM_PIO_PAGE_OFFSET)
+		page = vcpu->pio_page;
+	else
+		return VM_FAULT_SIGBUS;
+
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct mkvm_vcpu_vm_ops = {
+	.fault = mkvm_vcpu_fault,
+};
+
+static int mkvm_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &mkvm_vcpu_vm_ops;
+	return 0;
+}
+
+static long mkvm_vcpu_get_regs(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	if (copy_to_user(argp, &vcpu->arch.regs, sizeof(vcpu->arch.regs)))
+		return -EFAULT;
+	return 0;
+}
+
+static long mkvm_vcpu_set_regs(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_regs regs;
+
+	if (copy_from_user(&regs, argp, sizeof(regs)))
+		return -EFAULT;
+	mkvm_x86_set_regs(&vcpu->arch, &regs);
+	return 0;
+}
+
+static long mkvm_vcpu_get_sregs(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_sregs sregs;
+
+	mkvm_x86_get_sregs(&vcpu->arch, &sregs);
+	if (copy_to_user(argp, &sregs, sizeof(sregs)))
+		return -EFAULT;
+	return 0;
+}
+
+static long mkvm_vcpu_set_sregs(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_sregs sregs;
+
+	if (copy_from_user(&sregs, argp, sizeof(sregs)))
+		return -EFAULT;
+	return mkvm_x86_set_sregs(&vcpu->arch, &sregs);
+}
+
+static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
+			    unsigned long arg)
+{
+	struct mkvm_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	long r;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+
+	switch (ioctl) {
+	case KVM_GET_REGS:
+		r = mkvm_vcpu_get_regs(vcpu, argp);
+		break;
+	case KVM_SET_REGS:
+		r = mkvm_vcpu_set_regs(vcpu, argp);
+		break;
+	case KVM_GET_SREGS:
+		r = mkvm_vcpu_get_sregs(vcpu, argp);
+		break;
+	case KVM_SET_SREGS:
+		r = mkvm_vcpu_set_sregs(vcpu, argp);
+		break;
+	default:
+		/* KVM answers unknown vCPU ioctls with -EINVAL. */
+		r = -EINVAL;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return r;
+}
+
+static int mkvm_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct mkvm_vcpu *vcpu = filp->private_data;
+
+	mkvm_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations mkvm_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.release = mkvm_vcpu_release,
+	.unlocked_ioctl = mkvm_vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = mkvm_vcpu_mmap,
+	.llseek = noop_llseek,
+};
+
+static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
+{
+	struct mkvm_vcpu *vcpu;
+	struct page *run_page;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return NULL;
+	run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	vcpu->pio_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!run_page || !vcpu->pio_page) {
+		if (run_page)
+			__free_page(run_page);
+		if (vcpu->pio_page)
+			__free_page(vcpu->pio_page);
+		kfree(vcpu);
+		return NULL;
+	}
+	vcpu->run = page_address(run_page);
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->mutex);
+	mkvm_x86_reset(&vcpu->arch, id);
+	if (mkvm_be->vcpu_reset)
+		mkvm_be->vcpu_reset(vcpu);
+	return vcpu;
+}
+
+void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
+{
+	__free_page(vcpu->pio_page);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+static bool mkvm_vcpu_id_taken(struct mkvm_vm *vm, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->id == id)
+			return true;
+	return false;
+}
+
+/**
+ * mkvm_vcpu_create() - KVM_CREATE_VCPU
+ * @vm: the VM
+ * @id: vCPU id (the APIC ID the guest will see)
+ *
+ * Return: the vCPU fd; -EINVAL for an id out of range or when the VM has its
+ * maximum number of vCPUs, -EEXIST for an id in use, -ENOMEM.
+ */
+int mkvm_vcpu_create(struct mkvm_vm *vm, u32 id)
+{
+	struct mkvm_vcpu *vcpu;
+	char name[24];
+	int r;
+
+	if (id >= MKVM_MAX_VCPU_IDS)
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	if (vm->nr_vcpus >= MKVM_MAX_VCPUS) {
+		r = -EINVAL;
+		goto out_unlock;
+	}
+	if (mkvm_vcpu_id_taken(vm, id)) {
+		r = -EEXIST;
+		goto out_unlock;
+	}
+	vcpu = mkvm_vcpu_alloc(vm, id);
+	if (!vcpu) {
+		r = -ENOMEM;
+		goto out_unlock;
+	}
+
+	/* The fd's reference; taken first so a racing close cannot free. */
+	mkvm_vm_get(vm);
+	snprintf(name, sizeof(name), "minikvm-vcpu:%u", id);
+	r = anon_inode_getfd(name, &mkvm_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (r < 0) {
+		/* Our caller's VM fd is held for the ioctl: never the last put. */
+		mkvm_vm_put(vm);
+		mkvm_vcpu_free(vcpu);
+		goto out_unlock;
+	}
+	vm->vcpus[vm->nr_vcpus++] = vcpu;
+
+out_unlock:
+	mutex_unlock(&vm->lock);
+	return r;
+}

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VM object and its fd: KVM_CREATE_VM on the system fd makes one, and
+ * the VM fd serves KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION and
+ * KVM_CREATE_VCPU.
+ *
+ * Lifetime: a kref held by the VM fd and by every vCPU fd; the last put
+ * frees the vCPUs, the memslots and the VM's share of hardware
+ * virtualization.  Context: process context.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "minikvm.h"
+
+void mkvm_vm_get(struct mkvm_vm *vm)
+{
+	kref_get(&vm->ref);
+}
+
+static void mkvm_vm_destroy(struct kref *ref)
+{
+	struct mkvm_vm *vm = container_of(ref, struct mkvm_vm, ref);
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		mkvm_vcpu_free(vm->vcpus[i]);
+	mkvm_memslots_free(vm);
+	mmdrop(vm->mm);
+	kfree(vm);
+	mkvm_hw_put();
+}
+
+void mkvm_vm_put(struct mkvm_vm *vm)
+{
+	kref_put(&vm->ref, mkvm_vm_destroy);
+}
+
+static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
+			  unsigned long arg)
+{
+	struct mkvm_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	/* Like KVM, a VM serves only the process that created it. */
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_CHECK_EXTENSION:
+		return mkvm_check_extension(arg);
+	case KVM_CREATE_VCPU:
+		/* KVM takes the id as a u32: higher bits are dropped. */
+		return mkvm_vcpu_create(vm, (u32)arg);
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region mem;
+
+		if (copy_from_user(&mem, argp, sizeof(mem)))
+			return -EFAULT;
+		return mkvm_set_memory_region(vm, &mem);
+	}
+	default:
+		/* KVM answers unknown VM ioctls with -ENOTTY. */
+		return -ENOTTY;
+	}
+}
+
+static int mkvm_vm_release(struct inode *inode, struct file *filp)
+{
+	mkvm_vm_put(filp->private_data);
+	return 0;
+}
+
+static const struct file_operations mkvm_vm_fops = {
+	.owner = THIS_MODULE,
+	.release = mkvm_vm_release,
+	.unlocked_ioctl = mkvm_vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+/**
+ * mkvm_vm_create() - KVM_CREATE_VM
+ * @type: machine type; x86 KVM knows only 0
+ *
+ * Return: the new VM fd, -EINVAL for another type, -EBUSY when another
+ * hypervisor owns VMX/SVM, -ENOMEM, or an fd allocation error.
+ */
+int mkvm_vm_create(unsigned long type)
+{
+	struct mkvm_vm *vm;
+	int r;
+
+	if (type)
+		return -EINVAL;
+
+	r = mkvm_hw_get();
+	if (r)
+		return r;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm) {
+		mkvm_hw_put();
+		return -ENOMEM;
+	}
+	kref_init(&vm->ref);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->slots_lock);
+	xa_init(&vm->slots);
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+
+	r = anon_inode_getfd("minikvm-vm", &mkvm_vm_fops, vm,
+			     O_RDWR | O_CLOEXEC);
+	if (r < 0)
+		mkvm_vm_put(vm);
+	return r;
+}
