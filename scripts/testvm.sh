@@ -36,8 +36,10 @@
 # else fail); one that exits other than 0/4 without any "not ok", one killed by the
 # per-test timeout, one whose plan "1..N" does not match its test points, and one
 # that began but never finished each add a failure. A failed insmod/rmmod or a
-# missing device adds a failure to its target; tests not run after a failure are
-# counted as skipped (the run fails anyway).
+# missing device adds a failure to its target, and so does kernel trouble on the
+# console (see BAD_RE) while a test runs (to that test) or while the target's
+# modules are loaded or unloaded; tests not run after a failure are counted as
+# skipped (the run fails anyway).
 set -eu
 
 SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -124,6 +126,9 @@ parse_args() {
 		esac
 	done
 	[ ${#TARGETS[@]} -gt 0 ] || die "--targets is empty"
+	case " ${TARGETS[*]} " in
+	*" minikvm "*) [ -f "$MODULE" ] || die "module not found: $MODULE (build it, or pass --module PATH)" ;;
+	esac
 	[ ${#TESTS[@]} -gt 0 ] || die "no test given (see --help)"
 }
 
@@ -206,7 +211,8 @@ modname() {
 # module itself to MODS (guest paths, load order) and NAMES (unload order).
 add_module() {
 	local dep src dst
-	for dep in $(modinfo -F depends "$1" | tr ',' ' '); do
+	# A file that is no module has no dependencies here; insmod will say why.
+	for dep in $(modinfo -F depends "$1" 2>/dev/null | tr ',' ' '); do
 		case " ${NAMES[*]} " in *" ${dep//-/_} "*) continue ;; esac
 		src=$(kmod_file "$dep")
 		dst="$STAGE/modules/$(basename "${src%.ko*}").ko"
@@ -244,7 +250,6 @@ stage_initramfs() {
 		MODS=() NAMES=()
 		case "$t" in
 		minikvm)
-			[ -f "$MODULE" ] || die "module not found: $MODULE (build it, or pass --module PATH)"
 			case "$(modinfo -F vermagic "$MODULE" 2>/dev/null)" in
 			"$KVER "*) ;;
 			*) note "warning: $MODULE was not built for $KVER; insmod will probably fail" ;;
@@ -419,7 +424,7 @@ watch_emulator() {
 #   DMESGBAD <n>
 #   COUNT <target> <passed> <failed> <skipped>
 parse_results() {
-	awk -v targets="${TARGETS[*]}" -v tests="${TEST_NAMES[*]}" -v machine="$MACHINE" '
+	awk -v targets="${TARGETS[*]}" -v tests="${TEST_NAMES[*]}" -v machine="$MACHINE" -v bad="$BAD_RE" '
 	function directive(line, word,   i, d) {
 		i = index(line, "#")
 		if (i == 0) return 0
@@ -429,6 +434,7 @@ parse_results() {
 	}
 	function finish_test(rc,   note) {
 		note = ""
+		if (kernel_bad) { f++; note = note " kernel trouble on the console while it ran;" }
 		if (timedout) { f++; note = note " killed by the per-test timeout;" }
 		else if (rc != 0 && rc != 4 && f == 0) { f++; note = note " exit status " rc " without a \"not ok\";" }
 		if (points == 0 && !timedout && f == 0) {
@@ -454,10 +460,11 @@ parse_results() {
 				else a[fld[j]] = ""
 			}
 			t = a["target"]
+			if (t != "") last_t = t
 			if ("test" in a && "begin" in a) {
 				if (intest) print "PROBLEM " NR " test " cur_n " (target " cur_t ") never finished"
 				intest = 1; cur_t = t; cur_n = a["test"]
-				p = f = s = points = timedout = skipall = 0; planned = -1; began[t, cur_n] = NR
+				p = f = s = points = timedout = skipall = kernel_bad = 0; planned = -1; began[t, cur_n] = NR
 			} else if ("test" in a && "timeout" in a) {
 				timedout = 1
 			} else if ("test" in a && "exit" in a && intest) {
@@ -474,6 +481,14 @@ parse_results() {
 				print "DMESGBAD " a["dmesg-bad"]
 			}
 			next
+		}
+		# Kernel trouble fails the test that was running, or else the set-up of
+		# the target being loaded or unloaded (once each).
+		if ($0 ~ bad) {
+			if (intest) kernel_bad = 1
+			else if (last_t != "" && !(last_t in setup_bad)) {
+				setup_bad[last_t] = 1; setup[last_t]++
+			}
 		}
 		if (!intest) next
 		if ($0 ~ /^1\.\.[0-9]+/) {
@@ -495,7 +510,7 @@ parse_results() {
 				if ((t, N[j]) in done) continue
 				if ((t, N[j]) in notrun) {
 					S[t]++
-					printf "TEST %s/%s %s: not run (stopped after a failure)\n", machine, t, N[j]
+					printf "TEST %s/%s %s: not run (after a failure)\n", machine, t, N[j]
 				} else {
 					F[t]++
 					if ((t, N[j]) in began)
