@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kvm_util.h - the userspace side of /dev/minikvm (and /dev/kvm).
+ *
+ * Objects mirror the kernel's: a struct kvm_vm owns a VM file descriptor,
+ * the guest memory regions registered with KVM_SET_USER_MEMORY_REGION and
+ * its vCPUs; a struct kvm_vcpu owns a vCPU descriptor and its mmaped
+ * struct kvm_run.  Functions named __foo() return the raw ioctl result
+ * (-1 with errno set) for negative tests; foo() asserts success and names
+ * the failing ioctl.  The device comes from $MINIKVM_DEV (default
+ * /dev/minikvm), so one static binary runs against minikvm and real KVM.
+ */
+#ifndef MINIKVM_KVM_UTIL_H
+#define MINIKVM_KVM_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <linux/kvm.h>
+
+#include "test_util.h"
+
+#define KVM_DEV_DEFAULT		"/dev/minikvm"	/* used when $MINIKVM_DEV is unset */
+#define KVM_DEV_ENV		"MINIKVM_DEV"	/* environment variable naming the device */
+
+#define PAGE_SIZE_4K		4096UL
+
+/* One guest memory slot as registered with the kernel. */
+struct kvm_mem_region {
+	struct kvm_userspace_memory_region region;	/* what the kernel was told */
+	void *host_mem;			/* start of our mmap, NULL if not ours */
+	size_t mmap_size;		/* length of that mapping */
+	struct kvm_mem_region *next;	/* next region of the same VM */
+};
+
+struct kvm_vm;
+
+/* One virtual CPU. */
+struct kvm_vcpu {
+	struct kvm_vm *vm;		/* the VM it belongs to */
+	uint32_t id;			/* the id passed to KVM_CREATE_VCPU */
+	int fd;				/* vCPU file descriptor */
+	struct kvm_run *run;		/* mmap of the vCPU fd, run_size bytes */
+	size_t run_size;		/* KVM_GET_VCPU_MMAP_SIZE */
+	struct kvm_vcpu *next;		/* next vCPU of the same VM */
+};
+
+/* One virtual machine. */
+struct kvm_vm {
+	int kvm_fd;			/* the device fd the VM was created from */
+	int fd;				/* VM file descriptor */
+	unsigned long type;		/* the KVM_CREATE_VM argument */
+	struct kvm_mem_region *regions;	/* memory slots added through us */
+	struct kvm_vcpu *vcpus;		/* vCPUs added through us */
+	unsigned int nr_vcpus;
+};
+
+/* --- device (kvm_dev.c) --- */
+
+/* Makes @path the device for this process, overriding $MINIKVM_DEV. */
+void kvm_dev_set_path(const char *path);
+
+/* Returns the device path: the override, else $MINIKVM_DEV, else the default. */
+const char *kvm_dev_path(void);
+
+/* Returns true if the basename of @path contains "minikvm". */
+bool kvm_path_is_minikvm(const char *path);
+
+/* Returns true when the tests talk to minikvm, false for real KVM. */
+bool kvm_dev_is_minikvm(void);
+
+/* Opens the device read-write; returns the fd or -1 with errno. */
+int __open_kvm_dev(void);
+
+/* Opens the device, skipping the test (exit 4) if it is missing. */
+int open_kvm_dev(void);
+
+/* Skips the whole program ("1..0 # SKIP") unless the device can be opened. */
+void kvm_require_dev(void);
+
+/* Returns KVM_CHECK_EXTENSION(@cap) on fd @fd, raw. */
+int __kvm_check_cap_fd(int fd, long cap);
+
+/* Returns KVM_CHECK_EXTENSION(@cap) on a fresh device fd, asserting success. */
+int kvm_check_cap(long cap);
+
+/* Returns KVM_GET_API_VERSION, asserting success. */
+int kvm_api_version(void);
+
+/* Returns KVM_GET_VCPU_MMAP_SIZE, asserting success. */
+int kvm_vcpu_mmap_size(void);
+
+/* --- ioctl wrappers (kvm_dev.c) --- */
+
+/* Runs ioctl(@fd, @cmd, @arg) and asserts it did not fail, naming @cmd. */
+long kvm_ioctl_checked(int fd, unsigned long cmd, unsigned long arg,
+		       const char *file, int line);
+
+#define __kvm_ioctl(fd, cmd, arg)	ioctl((fd), (cmd), (arg))
+#define kvm_ioctl(fd, cmd, arg)						\
+	kvm_ioctl_checked((fd), (cmd), (unsigned long)(arg), __FILE__, __LINE__)
+#define __vm_ioctl(vm, cmd, arg)	ioctl((vm)->fd, (cmd), (arg))
+#define vm_ioctl(vm, cmd, arg)		kvm_ioctl((vm)->fd, (cmd), (arg))
+#define __vcpu_ioctl(vcpu, cmd, arg)	ioctl((vcpu)->fd, (cmd), (arg))
+#define vcpu_ioctl(vcpu, cmd, arg)	kvm_ioctl((vcpu)->fd, (cmd), (arg))
+
+/* Returns the name of KVM ioctl @cmd ("KVM_RUN"), or NULL if unknown. */
+const char *kvm_ioctl_name(unsigned long cmd);
+
+/* Returns the name of capability @cap ("KVM_CAP_USER_MEMORY"), or NULL. */
+const char *kvm_cap_name(long cap);
+
+/* The capabilities minikvm-run --info reports, terminated by -1. */
+extern const long kvm_common_caps[];
+
+/* --- VM (kvm_vm.c) --- */
+
+/* Creates a VM of type 0 on a new device fd; skips if there is no device. */
+struct kvm_vm *vm_create(void);
+
+/* Creates a VM of type @type; asserts success. */
+struct kvm_vm *vm_create_type(unsigned long type);
+
+/* Issues KVM_CREATE_VM(@type) on @kvm_fd; returns the new fd or -1. */
+int __kvm_create_vm(int kvm_fd, unsigned long type);
+
+/* Closes every vCPU and the VM, unmaps what we mapped and frees @vm. */
+void kvm_vm_free(struct kvm_vm *vm);
+
+/* Returns KVM_CHECK_EXTENSION(@cap) on the VM fd, asserting success. */
+int vm_check_cap(struct kvm_vm *vm, long cap);
+
+/* Issues KVM_SET_USER_MEMORY_REGION as given; returns the raw result. */
+int __vm_set_user_memory_region(struct kvm_vm *vm, uint32_t slot,
+				uint32_t flags, uint64_t gpa, uint64_t size,
+				void *hva);
+
+/* Like __vm_set_user_memory_region() but asserts success. */
+void vm_set_user_memory_region(struct kvm_vm *vm, uint32_t slot,
+			       uint32_t flags, uint64_t gpa, uint64_t size,
+			       void *hva);
+
+/* Maps @size bytes of anonymous memory and registers them as slot @slot at
+ * @gpa with @flags; returns the tracked region. */
+struct kvm_mem_region *vm_userspace_mem_region_add(struct kvm_vm *vm,
+						   uint32_t slot, uint32_t flags,
+						   uint64_t gpa, uint64_t size);
+
+/* Returns the tracked region of slot @slot, or NULL. */
+struct kvm_mem_region *memslot_find(struct kvm_vm *vm, uint32_t slot);
+
+/* Moves tracked slot @slot to @gpa (KVM_MR_MOVE); asserts success. */
+void vm_mem_region_move(struct kvm_vm *vm, uint32_t slot, uint64_t gpa);
+
+/* Changes the flags of tracked slot @slot; asserts success. */
+void vm_mem_region_set_flags(struct kvm_vm *vm, uint32_t slot, uint32_t flags);
+
+/* Deletes tracked slot @slot (size 0) and unmaps its memory; asserts. */
+void vm_mem_region_delete(struct kvm_vm *vm, uint32_t slot);
+
+/* Adds @r to @vm's list without any ioctl (the caller registered it). */
+void vm_mem_region_link(struct kvm_vm *vm, struct kvm_mem_region *r);
+
+/* Returns the host address backing @gpa in address space 0, or NULL. */
+void *__addr_gpa2hva(const struct kvm_vm *vm, uint64_t gpa);
+
+/* Like __addr_gpa2hva() but asserts that @gpa is backed. */
+void *addr_gpa2hva(const struct kvm_vm *vm, uint64_t gpa);
+
+/* --- vCPU (kvm_vcpu.c) --- */
+
+/* Issues KVM_CREATE_VCPU(@id) on the VM; returns the fd or -1. */
+int __vm_create_vcpu_fd(struct kvm_vm *vm, unsigned long id);
+
+/* Creates vCPU @id, maps its kvm_run and tracks it; asserts success. */
+struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id);
+
+/* Returns the tracked vCPU @id, or NULL. */
+struct kvm_vcpu *vcpu_find(struct kvm_vm *vm, uint32_t id);
+
+/* Unmaps and closes @vcpu and forgets it. */
+void vcpu_free(struct kvm_vcpu *vcpu);
+
+int __vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+int __vcpu_regs_set(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
+int __vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+int __vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+
+/* KVM_GET_REGS into @regs; asserts success. */
+void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+
+/* KVM_SET_REGS from @regs; asserts success. */
+void vcpu_regs_set(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
+
+/* KVM_GET_SREGS into @sregs; asserts success. */
+void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+
+/* KVM_SET_SREGS from @sregs; asserts success. */
+void vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+
+#endif /* MINIKVM_KVM_UTIL_H */

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm-run - a small VMM for /dev/minikvm (or /dev/kvm).
+ *
+ * Today it only reports what the device offers (--info).  It is meant to
+ * grow into "run a guest and show its exits": each action is one entry of
+ * the actions table below, and options only fill struct run_opts, so a new
+ * action or option is one table line plus its function.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "minikvm/kvm_util.h"
+#include "runner.h"
+
+/* What the user asked for; filled by parse_args(). */
+static struct run_opts opts;
+
+/* An action selected by a long option; exactly one runs. */
+struct action {
+	const char *name;
+	int (*fn)(const struct run_opts *opts);
+	const char *help;
+};
+
+static const struct action actions[] = {
+	{ "info", run_info, "print the device's API version, mmap size, "
+			    "capabilities and a new vCPU's reset state" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: minikvm-run ACTION [--dev PATH]\n\nactions:\n");
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+		fprintf(f, "  --%-10s %s\n", actions[i].name, actions[i].help);
+	fprintf(f, "\noptions:\n"
+		   "  --dev PATH   device to use (default: $%s, else %s)\n"
+		   "  --help       this text\n", KVM_DEV_ENV, KVM_DEV_DEFAULT);
+}
+
+/* Fills opts from the command line; returns the chosen action or NULL. */
+static const struct action *parse_args(int argc, char **argv)
+{
+	enum { OPT_DEV = 256, OPT_HELP, OPT_ACTION };
+	static const struct option long_opts[] = {
+		{ "dev", required_argument, NULL, OPT_DEV },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "info", no_argument, NULL, OPT_ACTION },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct action *chosen = NULL;
+	int c, idx;
+
+	while ((c = getopt_long(argc, argv, "h", long_opts, &idx)) != -1) {
+		switch (c) {
+		case OPT_DEV:
+			opts.dev = optarg;
+			break;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case OPT_ACTION:
+			for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+				if (!strcmp(actions[i].name, long_opts[idx].name))
+					chosen = &actions[i];
+			break;
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "minikvm-run: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		exit(2);
+	}
+	return chosen;
+}
+
+int main(int argc, char **argv)
+{
+	const struct action *action = parse_args(argc, argv);
+
+	if (!action) {
+		usage(stderr);
+		return 2;
+	}
+	if (opts.dev)
+		kvm_dev_set_path(opts.dev);
+	return action->fn(&opts);
+}
