@@ -88,23 +88,3 @@ int __vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
 	return ioctl(vcpu->fd, KVM_SET_SREGS, sregs);
 }
-
-void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
-{
-	vcpu_ioctl(vcpu, KVM_GET_REGS, regs);
-}
-
-void vcpu_regs_set(struct kvm_vcpu *vcpu, const struct kvm_regs *regs)
-{
-	vcpu_ioctl(vcpu, KVM_SET_REGS, regs);
-}
-
-void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs)
-{
-	vcpu_ioctl(vcpu, KVM_GET_SREGS, sregs);
-}
-
-void vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs)
-{
-	vcpu_ioctl(vcpu, KVM_SET_SREGS, sregs);
-}

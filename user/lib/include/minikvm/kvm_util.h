@@ -182,21 +182,31 @@ struct kvm_vcpu *vcpu_find(struct kvm_vm *vm, uint32_t id);
 /* Unmaps and closes @vcpu and forgets it. */
 void vcpu_free(struct kvm_vcpu *vcpu);
 
+/* Raw KVM_GET_REGS / KVM_SET_REGS / KVM_GET_SREGS / KVM_SET_SREGS. */
 int __vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
 int __vcpu_regs_set(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
 int __vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
 int __vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 
+/*
+ * The asserting forms are macros so that a failure names the caller's file
+ * and line; the compound literals keep the argument types checked.
+ */
+
 /* KVM_GET_REGS into @regs; asserts success. */
-void vcpu_regs_get(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+#define vcpu_regs_get(vcpu, regs)					\
+	((void)vcpu_ioctl(vcpu, KVM_GET_REGS, (struct kvm_regs *){ (regs) }))
 
 /* KVM_SET_REGS from @regs; asserts success. */
-void vcpu_regs_set(struct kvm_vcpu *vcpu, const struct kvm_regs *regs);
+#define vcpu_regs_set(vcpu, regs)					\
+	((void)vcpu_ioctl(vcpu, KVM_SET_REGS, (const struct kvm_regs *){ (regs) }))
 
 /* KVM_GET_SREGS into @sregs; asserts success. */
-void vcpu_sregs_get(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);
+#define vcpu_sregs_get(vcpu, sregs)					\
+	((void)vcpu_ioctl(vcpu, KVM_GET_SREGS, (struct kvm_sregs *){ (sregs) }))
 
 /* KVM_SET_SREGS from @sregs; asserts success. */
-void vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
+#define vcpu_sregs_set(vcpu, sregs)					\
+	((void)vcpu_ioctl(vcpu, KVM_SET_SREGS, (const struct kvm_sregs *){ (sregs) }))
 
 #endif /* MINIKVM_KVM_UTIL_H */

@@ -68,4 +68,10 @@ const char *errno_name(int err);
 			ksft_exit_skip("requirement not met: %s\n", #cond); \
 	} while (0)
 
+/*
+ * Reads (or, with @write, rewrites) the byte at @p; returns 0 if that
+ * worked, else the signal it raised (SIGBUS, SIGSEGV), which is caught.
+ */
+int probe_access(volatile void *p, bool write);
+
 #endif /* MINIKVM_TEST_UTIL_H */
