@@ -24,6 +24,7 @@
 #                       first failure, the remaining tests are reported not-run)
 #   TEST...             static executables or #! scripts, copied to /tests/NAME
 #
+# On Debian, first runs scripts/deps.sh MACHINE to install missing packages.
 # Prints the console as it arrives, then one line per target such as
 #   svm/minikvm: 12 passed, 0 failed, 1 skipped
 # and writes "TARGET PASSED FAILED SKIPPED" lines to OUT/results. Exit status 0
@@ -604,6 +605,10 @@ judge() {
 
 main() {
 	parse_args "$@"
+	# Install what this machine kind needs (quiet and quick when all is there).
+	if command -v dpkg-query >/dev/null 2>&1; then
+		"$SCRIPTS/deps.sh" "$MACHINE" || die "missing packages (see above)"
+	fi
 	case "$MACHINE" in
 	svm) need_cmd qemu-system-x86_64 svm ;;
 	vmx) need_cmd bochs vmx; need_cmd grub-mkrescue vmx ;;
