@@ -31,6 +31,20 @@ static bool mkvm_slot_overlaps(struct mkvm_vm *vm, u32 id, u64 start,
 	return false;
 }
 
+/*
+ * Where a new or moved slot may go: no overlap with another slot (-EEXIST),
+ * then no frame beyond what nested paging can map (-EINVAL), in KVM's order.
+ */
+static int mkvm_slot_check_place(struct mkvm_vm *vm, u32 id, u64 gfn,
+				 u64 npages)
+{
+	if (mkvm_slot_overlaps(vm, id, gfn, gfn + npages))
+		return -EEXIST;
+	if (gfn + npages - 1 > mkvm_x86_max_gfn())
+		return -EINVAL;
+	return 0;
+}
+
 /* The request's own checks, before any slot is looked at. */
 static int mkvm_check_region(const struct kvm_userspace_memory_region *mem)
 {
@@ -74,8 +88,9 @@ static int mkvm_slot_create(struct mkvm_vm *vm,
 	u64 gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	int r;
 
-	if (mkvm_slot_overlaps(vm, (u16)mem->slot, gfn, gfn + npages))
-		return -EEXIST;
+	r = mkvm_slot_check_place(vm, (u16)mem->slot, gfn, npages);
+	if (r)
+		return r;
 
 	slot = kzalloc(sizeof(*slot), GFP_KERNEL_ACCOUNT);
 	if (!slot)
@@ -104,6 +119,7 @@ static int mkvm_slot_modify(struct mkvm_vm *vm, struct mkvm_memslot *old,
 {
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	u64 gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	int r;
 
 	if (mem->userspace_addr != old->userspace_addr ||
 	    npages != old->npages ||
@@ -111,8 +127,9 @@ static int mkvm_slot_modify(struct mkvm_vm *vm, struct mkvm_memslot *old,
 		return -EINVAL;
 
 	if (gfn != old->base_gfn) {
-		if (mkvm_slot_overlaps(vm, old->id, gfn, gfn + npages))
-			return -EEXIST;
+		r = mkvm_slot_check_place(vm, old->id, gfn, npages);
+		if (r)
+			return r;
 		old->base_gfn = gfn;
 	}
 	old->flags = mem->flags;

@@ -12,10 +12,13 @@
  * (XSAVE, SMEP, SMAP, PCID, ...) are reserved until then.
  */
 #include <linux/bitops.h>
+#include <linux/minmax.h>
 #include <linux/string.h>
 #include <asm/apicdef.h>
 #include <asm/cpufeature.h>
 #include <asm/msr-index.h>
+#include <asm/page.h>
+#include <asm/processor.h>
 #include <asm/processor-flags.h>
 
 #include "x86.h"
@@ -46,6 +49,27 @@
 #define SEG_TYPE_CODE_RX_ACC	0xb
 #define SEG_TYPE_LDT		0x2
 #define SEG_TYPE_TSS32_BUSY	0xb
+
+/*
+ * Nested paging with 4-level tables translates 48-bit guest-physical
+ * addresses (SDM Vol. 3C, "EPT Translation Mechanism"; APM Vol. 2, "Nested
+ * Paging"), and the host can back no more than its own MAXPHYADDR (CPUID
+ * 80000008H EAX[7:0]).
+ */
+#define MKVM_NPT_GPA_BITS	48
+
+/**
+ * mkvm_x86_max_gfn() - highest guest frame a memory slot may map
+ */
+u64 mkvm_x86_max_gfn(void)
+{
+	unsigned int bits = boot_cpu_data.x86_phys_bits;
+
+	if (boot_cpu_data.extended_cpuid_level >= 0x80000008)
+		bits = cpuid_eax(0x80000008) & 0xff;
+	bits = min(bits, MKVM_NPT_GPA_BITS);
+	return (1ULL << (bits - PAGE_SHIFT)) - 1;
+}
 
 static void reset_seg(struct kvm_segment *seg, u8 type, bool system)
 {
@@ -95,6 +119,8 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
 
 /**
  * mkvm_x86_set_regs() - KVM_SET_REGS: RFLAGS bit 1 always reads as one
+ * @st: the vCPU's state
+ * @regs: what userspace asked for
  */
 void mkvm_x86_set_regs(struct mkvm_x86_state *st, const struct kvm_regs *regs)
 {
@@ -104,6 +130,8 @@ void mkvm_x86_set_regs(struct mkvm_x86_state *st, const struct kvm_regs *regs)
 
 /**
  * mkvm_x86_get_sregs() - KVM_GET_SREGS, with the pending interrupt as a bit
+ * @st: the vCPU's state
+ * @sregs: filled in for userspace
  */
 void mkvm_x86_get_sregs(const struct mkvm_x86_state *st,
 			struct kvm_sregs *sregs)

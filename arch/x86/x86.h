@@ -29,6 +29,7 @@ struct mkvm_x86_state {
 	int pending_irq;		/* external interrupt to inject, or -1 */
 };
 
+u64 mkvm_x86_max_gfn(void);
 void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id);
 void mkvm_x86_set_regs(struct mkvm_x86_state *st,
 		       const struct kvm_regs *regs);
