@@ -7,9 +7,10 @@
  * touches hardware.
  *
  * The rules follow the architecture (Intel SDM Vol. 3A, "Control Registers";
- * AMD APM Vol. 2, "System Resources") as KVM applies them to a vCPU whose
- * guest CPUID userspace has not set yet: features that CPUID would announce
- * (XSAVE, SMEP, SMAP, PCID, ...) are reserved until then.
+ * AMD APM Vol. 2, "System Resources") and KVM's checks in KVM_SET_SREGS.
+ * minikvm offers no guest CPUID yet, so the control-register bits of
+ * features CPUID would announce (XSAVE, SMEP, SMAP, FSGSBASE, PCID, ...) are
+ * reserved; KVM accepts those the host has until a guest CPUID is set.
  */
 #include <linux/bitops.h>
 #include <linux/minmax.h>
