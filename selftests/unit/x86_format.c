@@ -80,6 +80,23 @@ static void test_sregs_dump(void **state)
 	free(out);
 }
 
+/* Feature names match whole words of a /proc/cpuinfo flags line only. */
+static void test_cpuinfo_flags(void **state)
+{
+	const char *flags = " fpu vme pcid sse xsave xsaveopt smep\n";
+
+	(void)state;
+	assert_int_equal(cpuinfo_flags_have(flags, "fpu"), 1);
+	assert_int_equal(cpuinfo_flags_have(flags, "xsave"), 1);
+	assert_int_equal(cpuinfo_flags_have(flags, "smep"), 1);
+	assert_int_equal(cpuinfo_flags_have(flags, "pcid"), 1);
+	assert_int_equal(cpuinfo_flags_have(flags, "xsaveopt"), 1);
+	assert_int_equal(cpuinfo_flags_have(flags, "save"), 0);
+	assert_int_equal(cpuinfo_flags_have(flags, "smap"), 0);
+	assert_int_equal(cpuinfo_flags_have(flags, "sse2"), 0);
+	assert_int_equal(cpuinfo_flags_have("", "fpu"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -87,6 +104,7 @@ int main(void)
 		cmocka_unit_test(test_bits),
 		cmocka_unit_test(test_seg_format),
 		cmocka_unit_test(test_sregs_dump),
+		cmocka_unit_test(test_cpuinfo_flags),
 	};
 
 	return cmocka_run_group_tests_name("x86_format", tests, NULL, NULL);

@@ -4,6 +4,7 @@
  * processor.h).  Pure functions apart from the CPUID instruction itself.
  */
 #include <cpuid.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "minikvm/processor.h"
@@ -30,6 +31,45 @@ bool host_cpu_has(struct x86_feature f)
 	default:	val = r.edx; break;
 	}
 	return (val >> f.bit) & 1;
+}
+
+int cpuinfo_flags_have(const char *flags, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = flags;
+
+	while ((p = strstr(p, name))) {
+		bool starts = p == flags || p[-1] == ' ' || p[-1] == '\t';
+		bool ends = p[len] == '\0' || p[len] == ' ' || p[len] == '\n';
+
+		if (len && starts && ends)
+			return 1;
+		p += len ? len : 1;
+	}
+	return 0;
+}
+
+int host_kernel_has(const char *name)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char *line = NULL;
+	size_t cap = 0;
+	int r = -1;
+
+	if (!f)
+		return -1;
+	/* The first processor's "flags" line stands for all of them. */
+	while (getline(&line, &cap, f) > 0) {
+		if (!strncmp(line, "flags", 5)) {
+			char *colon = strchr(line, ':');
+
+			r = colon ? cpuinfo_flags_have(colon + 1, name) : -1;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return r;
 }
 
 /* Returns true if the CPUID vendor string is @vendor (12 characters). */

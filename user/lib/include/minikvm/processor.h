@@ -66,6 +66,18 @@ void host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r);
 /* Returns true if the host CPU reports feature @f (checking the max leaf). */
 bool host_cpu_has(struct x86_feature f);
 
+/* Returns 1 if the space-separated @flags (a /proc/cpuinfo "flags" value)
+ * contain @name, else 0. */
+int cpuinfo_flags_have(const char *flags, const char *name);
+
+/*
+ * Returns 1 or 0 as the host kernel lists feature @name ("xsave") in
+ * /proc/cpuinfo, or -1 if that cannot be read.  KVM derives what it offers
+ * from the kernel's view, which can be narrower than CPUID (a kernel that
+ * fails to set up XSAVE clears the feature).
+ */
+int host_kernel_has(const char *name);
+
 /* Returns true for a GenuineIntel host. */
 bool host_cpu_is_intel(void);
 
