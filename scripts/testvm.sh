@@ -134,9 +134,6 @@ parse_args() {
 		esac
 	done
 	[ ${#TARGETS[@]} -gt 0 ] || die "--targets is empty"
-	case " ${TARGETS[*]} " in
-	*" minikvm "*) [ -f "$MODULE" ] || die "module not found: $MODULE (build it, or pass --module PATH)" ;;
-	esac
 	[ ${#TESTS[@]} -gt 0 ] || die "no test given (see --help)"
 }
 
@@ -609,6 +606,11 @@ judge() {
 
 main() {
 	parse_args "$@"
+	mkdir -p "$OUT"
+	OUT=$(cd "$OUT" && pwd)
+	STAGE="$OUT/initramfs" CONSOLE="$OUT/console.log" CLEAN="$OUT/console.txt"
+	# Results of an earlier run must not pass for this one's, even if it stops early.
+	rm -f "$CONSOLE" "$CLEAN" "$OUT/results" "$OUT/verdict" "$OUT/bochs.log"
 	# Install what this machine kind needs (quiet and quick when all is there).
 	if command -v dpkg-query >/dev/null 2>&1; then
 		"$SCRIPTS/deps.sh" "$MACHINE" || die "missing packages (see above)"
@@ -620,11 +622,10 @@ main() {
 	need_cmd cpio "$MACHINE"
 	need_cmd modinfo "$MACHINE"
 	pick_kernel
+	case " ${TARGETS[*]} " in
+	*" minikvm "*) [ -f "$MODULE" ] || die "module not found: $MODULE (build it, or pass --module PATH)" ;;
+	esac
 	check_tests
-	mkdir -p "$OUT"
-	OUT=$(cd "$OUT" && pwd)
-	STAGE="$OUT/initramfs" CONSOLE="$OUT/console.log" CLEAN="$OUT/console.txt"
-	rm -f "$CONSOLE" "$CLEAN" "$OUT/results" "$OUT/verdict" "$OUT/bochs.log"
 	stage_initramfs
 	[ "$MACHINE" = svm ] || make_iso
 	trap stop_emulator EXIT
