@@ -553,7 +553,8 @@ judge() {
 	# from the emulated CPU (no module of ours is loaded yet): shown, not counted.
 	begin=$(grep -n -m 1 MINIKVM-TESTVM-BEGIN "$CLEAN" | cut -d: -f1 || true)
 	if [ -n "$begin" ]; then
-		boot_bad=$(head -n "$begin" "$CLEAN" | grep -E "$BAD_RE" || true)
+		# (The init repeats from dmesg what the console showed: print each once.)
+		boot_bad=$(head -n "$begin" "$CLEAN" | grep -E "$BAD_RE" | awk '!seen[$0]++' || true)
 		if [ -n "$boot_bad" ]; then
 			note "note: the kernel complained while booting, before any test module was loaded (not counted):"
 			printf '%s\n' "$boot_bad" | sed 's/^/    /' >&2
