@@ -48,9 +48,20 @@ exec </dev/console >/dev/console 2>&1
 
 STOPPED=0 # 1 once a failure stops the run (without keep-going)
 
-# say MSG: prints one harness line for the host.
+# drain: waits until everything written to the console has left the UART.
+# Our output goes through the tty's buffer while the kernel writes its messages
+# to the UART directly; on Bochs, whose serial port keeps to its baud rate in
+# guest time, a message from insmod or poweroff otherwise lands in the middle
+# of a line still in that buffer. busybox stty sets the (unchanged) mode with
+# tcsetattr(TCSADRAIN), which waits for the transmitter to empty.
+drain() {
+	stty onlcr 2>/dev/null || true
+}
+
+# say MSG: prints one harness line for the host, and drains the console.
 say() {
 	echo "# testvm: $*"
+	drain
 }
 
 # failed: notes a failure; stops the run unless keep-going.
@@ -141,6 +152,7 @@ BAD_SEEN=$BAD_BOOT
 say "boot-dmesg-bad=$BAD_BOOT"
 dmesg | grep -E "$TESTVM_BAD"
 echo MINIKVM-TESTVM-BEGIN
+drain
 say "kernel=$(uname -r) cpus=$(grep -c '^processor' /proc/cpuinfo) targets=$TESTVM_TARGETS"
 for t in $TESTVM_TARGETS; do
 	if [ "$STOPPED" = 1 ]; then
@@ -167,11 +179,8 @@ for t in $TESTVM_TARGETS; do
 done
 say "dmesg-bad=$(($(dmesg_bad) - BAD_BOOT))"
 echo MINIKVM-TESTVM-END
-# Our output leaves through the tty's buffer while the kernel writes its own
-# messages to the UART directly: give the buffer time to drain (0.2 s is some
-# 2000 characters at 115200 baud), or the kernel's power-off messages land in
-# the middle of the end marker. Kept short: on Bochs a guest second costs 10-20 s.
-usleep 200000
+# Else the kernel's power-off messages cut the end marker in half.
+drain
 poweroff -f
 # poweroff -f does not return; if it ever does, keep PID 1 alive for the host's timeout.
 while :; do sleep 60; done
