@@ -11,6 +11,8 @@
 #   TESTVM_<T>_MODS       for target T: module files to insmod, in load order
 #   TESTVM_<T>_NAMES      for target T: module names to rmmod, in unload order
 #   TESTVM_<T>_DEV        for target T: the device node the tests get as MINIKVM_DEV
+#   TESTVM_<T>_OTHER      for target T: a second device the tests get as
+#                         MINIKVM_OTHER_DEV (coexist target), or empty
 #
 # It prints, on the serial console, lines the host parses (see testvm.sh):
 #   # testvm: boot-dmesg-bad=N                  (then those N kernel log lines)
@@ -102,10 +104,12 @@ load_target() {
 		say "target=$1 insmod=${m##*/} rc=$rc"
 		[ "$rc" = 0 ] || return 1
 	done
-	if [ ! -c "$dev" ]; then
-		say "target=$1 device=$dev missing"
-		return 1
-	fi
+	for d in $dev $(tvar "$1" OTHER); do
+		if [ ! -c "$d" ]; then
+			say "target=$1 device=$d missing"
+			return 1
+		fi
+	done
 	return 0
 }
 
@@ -129,7 +133,8 @@ run_test() {
 	say "target=$1 test=$2 begin"
 	start=$(date +%s)
 	# -k 10: a test that ignores SIGTERM gets SIGKILL 10 seconds later.
-	MINIKVM_DEV=$dev timeout -k 10 "$TESTVM_TEST_TIMEOUT" "/tests/$2" </dev/null
+	MINIKVM_DEV=$dev MINIKVM_OTHER_DEV=$(tvar "$1" OTHER) \
+		timeout -k 10 "$TESTVM_TEST_TIMEOUT" "/tests/$2" </dev/null
 	rc=$?
 	elapsed=$(($(date +%s) - start))
 	# 143/137 = killed by SIGTERM/SIGKILL (128 + signal number).

@@ -5,11 +5,14 @@
 # Usage: scripts/testvm.sh [OPTIONS] TEST...
 #   --machine svm|vmx   svm: QEMU/TCG with -cpu qemu64,+svm,+npt (boots in seconds);
 #                       vmx: Bochs, cpu corei7_skylake_x, from a GRUB ISO (minutes)
-#   --targets LIST      comma list of minikvm,kvm, run in that order in one boot
-#                       (default minikvm). minikvm: insmod the module, tests get
+#   --targets LIST      comma list of minikvm,kvm,coexist,none, run in that order in one
+#                       boot (default minikvm). minikvm: insmod the module, tests get
 #                       MINIKVM_DEV=/dev/minikvm; kvm: insmod the kernel's own kvm
-#                       modules, tests get MINIKVM_DEV=/dev/kvm. Each target's
-#                       modules are unloaded after its tests (an rmmod failure fails).
+#                       modules, tests get MINIKVM_DEV=/dev/kvm; coexist: both loaded
+#                       (minikvm first), tests get MINIKVM_DEV=/dev/minikvm and
+#                       MINIKVM_OTHER_DEV=/dev/kvm; none: nothing loaded (tests
+#                       that load modules themselves). Each target's modules are
+#                       unloaded after its tests (an rmmod failure fails).
 #   --kernel VER        kernel to boot (default: newest /boot/vmlinuz-VER that has
 #                       /lib/modules/VER)
 #   --module PATH       minikvm module (default ./minikvm.ko)
@@ -20,8 +23,12 @@
 #                       serial), console.txt (cleaned), initrd.gz, results, verdict,
 #                       qemu.log, or testvm.iso, bochsrc, bochs.log
 #   --icount            QEMU only: -icount shift=0,sleep=off (repeatable timings)
+#   --cpu MODEL         QEMU only: the -cpu model (default qemu64,+svm,+npt), e.g.
+#                       qemu64,-svm for a machine without hardware virtualization
 #   --keep-going        run every test even after a failure (default: after the
 #                       first failure, the remaining tests are reported not-run)
+#   --file PATH         also copy PATH to /tests/ without running it (a program
+#                       that a test script calls); may be repeated
 #   TEST...             static executables or #! scripts, copied to /tests/NAME
 #
 # On Debian, first runs scripts/deps.sh MACHINE to install missing packages.
@@ -62,7 +69,8 @@ LINGER_svm=30 LINGER_vmx=180
 
 MACHINE="" TARGETS_ARG=minikvm KVER="" MODULE=./minikvm.ko SMP=1
 TIMEOUT="" TEST_TIMEOUT="" OUT="" ICOUNT=0 KEEP_GOING=0
-TESTS=()
+QEMU_CPU=qemu64,+svm,+npt # TCG emulates svm and npt, not nrip-save or decode assists
+TESTS=() FILES=()
 EMU_PID=""
 
 usage() {
@@ -90,7 +98,7 @@ need_int() {
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		--machine | --targets | --kernel | --module | --smp | --timeout | --test-timeout | --out)
+		--machine | --targets | --kernel | --module | --smp | --timeout | --test-timeout | --out | --file | --cpu)
 			[ $# -ge 2 ] || die "$1 needs a value"
 			case "$1" in
 			--machine) MACHINE=$2 ;;
@@ -101,6 +109,8 @@ parse_args() {
 			--timeout) TIMEOUT=$2 ;;
 			--test-timeout) TEST_TIMEOUT=$2 ;;
 			--out) OUT=$2 ;;
+			--file) [ -f "$2" ] || die "--file: no such file: $2"; FILES+=("$2") ;;
+			--cpu) QEMU_CPU=$2 ;;
 			esac
 			shift 2
 			;;
@@ -123,14 +133,15 @@ parse_args() {
 	: "${TEST_TIMEOUT:=$((TIMEOUT / 2))}"
 	need_int --test-timeout "$TEST_TIMEOUT"
 	[ "$ICOUNT" = 0 ] || [ "$MACHINE" = svm ] || die "--icount is for QEMU (--machine svm) only"
+	[ "$QEMU_CPU" = qemu64,+svm,+npt ] || [ "$MACHINE" = svm ] || die "--cpu is for QEMU (--machine svm) only"
 	: "${OUT:=build/testvm/$MACHINE}"
 	case "$OUT" in *,*) die "--out must not contain a comma (QEMU option syntax)" ;; esac
 	TARGETS=()
 	local t
 	for t in ${TARGETS_ARG//,/ }; do
 		case "$t" in
-		minikvm | kvm) TARGETS+=("$t") ;;
-		*) die "unknown target '$t' (minikvm, kvm)" ;;
+		minikvm | kvm | coexist | none) TARGETS+=("$t") ;;
+		*) die "unknown target '$t' (minikvm, kvm, coexist, none)" ;;
 		esac
 	done
 	[ ${#TARGETS[@]} -gt 0 ] || die "--targets is empty"
@@ -144,13 +155,8 @@ need_cmd() {
 
 # pick_kernel: sets KVER (if not given) to the newest /boot/vmlinuz-* with modules.
 pick_kernel() {
-	local v
 	if [ -z "$KVER" ]; then
-		for v in $(find /boot -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' |
-			sed 's/^vmlinuz-//' | sort -rV); do
-			if [ -d "/lib/modules/$v" ]; then KVER=$v; break; fi
-		done
-		[ -n "$KVER" ] || die "no /boot/vmlinuz-VER with /lib/modules/VER: run scripts/deps.sh $MACHINE"
+		KVER=$("$SCRIPTS/kver.sh") || die "no /boot/vmlinuz-VER with /lib/modules/VER: run scripts/deps.sh $MACHINE"
 	fi
 	[ -r "/boot/vmlinuz-$KVER" ] || die "/boot/vmlinuz-$KVER missing or unreadable"
 	[ -d "/lib/modules/$KVER" ] || die "/lib/modules/$KVER missing"
@@ -228,10 +234,30 @@ add_module() {
 	NAMES=("$(modname "$1")" "${NAMES[@]}")
 }
 
+# stage_minikvm: adds minikvm.ko (and what it depends on) to MODS/NAMES.
+stage_minikvm() {
+	case "$(modinfo -F vermagic "$MODULE" 2>/dev/null)" in
+	"$KVER "*) ;;
+	*) note "warning: $MODULE was not built for $KVER; insmod will probably fail" ;;
+	esac
+	cp "$MODULE" "$STAGE/minikvm.ko"
+	add_module "$STAGE/minikvm.ko" /minikvm.ko
+}
+
+# stage_real_kvm: adds the kernel's kvm-amd or kvm-intel, with its
+# dependencies, to MODS/NAMES.
+stage_real_kvm() {
+	local root_mod src
+	case "$MACHINE" in svm) root_mod=kvm-amd ;; vmx) root_mod=kvm-intel ;; esac
+	src=$(kmod_file "$root_mod")
+	stage_kmod "$src" "$STAGE/modules/$root_mod.ko"
+	add_module "$STAGE/modules/$root_mod.ko" "/modules/$root_mod.ko"
+}
+
 # stage_initramfs: builds OUT/initrd.gz holding busybox, /init, its config, the
 # targets' modules and the tests.
 stage_initramfs() {
-	local bb t i root_mod
+	local bb t i dev other
 	bb=$(command -v busybox || true)
 	[ -n "$bb" ] || die "busybox not found: run scripts/deps.sh $MACHINE"
 	! is_dynamic_elf "$bb" || die "$bb is not static: install busybox-static (scripts/deps.sh $MACHINE)"
@@ -243,6 +269,9 @@ stage_initramfs() {
 	for i in "${!TESTS[@]}"; do
 		install -m 755 "${TESTS[$i]}" "$STAGE/tests/${TEST_NAMES[$i]}"
 	done
+	for i in "${FILES[@]}"; do
+		install -m 755 "$i" "$STAGE/tests/$(basename "$i")"
+	done
 	{
 		echo "# written by scripts/testvm.sh for kernel $KVER"
 		echo "TESTVM_TARGETS='${TARGETS[*]}'"
@@ -252,23 +281,23 @@ stage_initramfs() {
 		echo "TESTVM_BAD='$BAD_RE'"
 	} >"$STAGE/etc/testvm.conf"
 	for t in "${TARGETS[@]}"; do
-		MODS=() NAMES=()
+		MODS=() NAMES=() other=""
 		case "$t" in
 		minikvm)
-			case "$(modinfo -F vermagic "$MODULE" 2>/dev/null)" in
-			"$KVER "*) ;;
-			*) note "warning: $MODULE was not built for $KVER; insmod will probably fail" ;;
-			esac
-			cp "$MODULE" "$STAGE/minikvm.ko"
-			add_module "$STAGE/minikvm.ko" /minikvm.ko
+			stage_minikvm
 			dev=/dev/minikvm
 			;;
 		kvm)
-			case "$MACHINE" in svm) root_mod=kvm-amd ;; vmx) root_mod=kvm-intel ;; esac
-			src=$(kmod_file "$root_mod")
-			stage_kmod "$src" "$STAGE/modules/$root_mod.ko"
-			add_module "$STAGE/modules/$root_mod.ko" "/modules/$root_mod.ko"
+			stage_real_kvm
 			dev=/dev/kvm
+			;;
+		coexist)
+			stage_minikvm
+			stage_real_kvm
+			dev=/dev/minikvm other=/dev/kvm
+			;;
+		none)
+			dev=""
 			;;
 		esac
 		note "target $t: insmod ${MODS[*]}"
@@ -276,6 +305,7 @@ stage_initramfs() {
 			echo "TESTVM_${t}_MODS='${MODS[*]}'"
 			echo "TESTVM_${t}_NAMES='${NAMES[*]}'"
 			echo "TESTVM_${t}_DEV=$dev"
+			echo "TESTVM_${t}_OTHER=$other"
 		} >>"$STAGE/etc/testvm.conf"
 	done
 	"$SCRIPTS/mkinitramfs.sh" "$STAGE" "$OUT/initrd.gz"
@@ -307,8 +337,7 @@ make_iso() {
 start_qemu() {
 	local extra=()
 	[ "$ICOUNT" = 0 ] || extra=(-icount "shift=0,sleep=off")
-	# nrip-save, decode assists etc. are not emulated by TCG: only svm and npt.
-	qemu-system-x86_64 -accel tcg -cpu qemu64,+svm,+npt -m "$MEM_MB" -smp "$SMP" \
+	qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" -m "$MEM_MB" -smp "$SMP" \
 		-display none -monitor none -serial "file:$CONSOLE" -no-reboot \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$OUT/initrd.gz" -append "$CMDLINE" \
 		"${extra[@]}" </dev/null >"$OUT/qemu.log" 2>&1 &
