@@ -6,11 +6,22 @@
 # 1. installs what is missing (scripts/deps.sh all; as root, else it stops
 #    with the exact apt-get line),
 # 2. builds minikvm.ko against the headers of the kernel the test machines
-#    boot, the userspace library and the selftests (warnings are errors),
+#    boot (W=1, compiler warnings are errors), the userspace library and the
+#    selftests,
 # 3. runs the cmocka unit tests on this machine,
-# 4. runs the selftests on both test machines, each against minikvm and then
-#    the real KVM modules in the same boot: the SVM machine (QEMU) and the VMX
-#    machine (Bochs) run side by side, one per core,
+# 4. boots the test machines, each run in build/testvm/RUN/ (run.log holds
+#    the whole console):
+#      svm, vmx        every selftest but hotplug_test, in one boot, against
+#                      minikvm, then the real KVM modules, then both loaded
+#                      (coexist: each must refuse VMs while the other runs
+#                      them); svm has two CPUs, vmx one (Bochs is slow)
+#      svm-hotplug-T   hotplug_test alone with two CPUs, one boot per target
+#                      T (QEMU/TCG guests have stalled in kernel text
+#                      patching after CPU hotplug, real KVM alone too)
+#      vmx-hotplug     hotplug_test with two CPUs, all targets in one boot
+#      novirt          a QEMU CPU without SVM: minikvm.ko must refuse to load
+#    The QEMU runs go one after another on one core while the Bochs runs go
+#    on the other,
 # 5. ends with one line "N passed, N failed, N skipped" over all of it; exit
 #    status 0 only when nothing failed.
 set -eu
@@ -19,6 +30,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP"
 
 KVER="" MACHINES="svm vmx"
+TARGETS=minikvm,kvm,coexist
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) KVER=$2; shift 2 ;;
@@ -29,17 +41,7 @@ done
 
 scripts/deps.sh all
 
-# newest_kernel: the newest /boot/vmlinuz-VER with modules and headers.
-newest_kernel() {
-	local v
-	for v in $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -rV); do
-		if [ -d "/lib/modules/$v" ] && [ -d "/usr/src/linux-headers-$v" ]; then
-			echo "$v"
-			return
-		fi
-	done
-}
-[ -n "$KVER" ] || KVER=$(newest_kernel)
+[ -n "$KVER" ] || KVER=$(scripts/kver.sh --headers) || true
 [ -n "$KVER" ] || { echo "check.sh: no kernel with both modules and headers installed" >&2; exit 1; }
 echo "== build (kernel $KVER)"
 make -s module KDIR="/usr/src/linux-headers-$KVER" W=1 KCFLAGS=-Werror
@@ -66,36 +68,72 @@ if [ "$unit_rc" -ne 0 ] && [ "$unit_fail" -eq 0 ]; then
 	fail=$((fail + 1))
 fi
 
-mapfile -t TESTS < <(make -s -C selftests O="$TOP/build" list)
-[ ${#TESTS[@]} -gt 0 ] || { echo "check.sh: no selftests found" >&2; exit 1; }
-
-declare -A pids
-for m in $MACHINES; do
-	echo "== selftests on the $m test machine (minikvm, then real KVM), log: build/testvm/$m/run.log"
-	mkdir -p "build/testvm/$m"
-	scripts/testvm.sh --machine "$m" --kernel "$KVER" --targets minikvm,kvm \
-		--module "$TOP/minikvm.ko" --out "$TOP/build/testvm/$m" --keep-going \
-		"${TESTS[@]}" > "build/testvm/$m/run.log" 2>&1 &
-	pids[$m]=$!
+mapfile -t ALL < <(make -s -C selftests O="$TOP/build" list)
+MAIN=() HOTPLUG=""
+for t in "${ALL[@]}"; do
+	case "$t" in
+	*/hotplug_test) HOTPLUG=$t ;;
+	*) MAIN+=("$t") ;;
+	esac
 done
+if [ ${#MAIN[@]} -eq 0 ] || [ -z "$HOTPLUG" ]; then
+	echo "check.sh: selftests missing" >&2
+	exit 1
+fi
+
+# boot RUN testvm.sh-ARGS...: one test-machine run in build/testvm/RUN;
+# its exit status goes to build/testvm/RUN/rc.
+boot() {
+	local run=$1 dir="$TOP/build/testvm/$1" rc=0
+	shift
+	mkdir -p "$dir"
+	scripts/testvm.sh --kernel "$KVER" --module "$TOP/minikvm.ko" --out "$dir" \
+		--keep-going "$@" >"$dir/run.log" 2>&1 || rc=$?
+	echo "$rc" >"$dir/rc"
+}
+
+# The runs of one emulator, one after another (each emulator gets a core).
+svm_runs() {
+	boot novirt --machine svm --cpu qemu64,-svm --targets none \
+		--file "$TOP/minikvm.ko" selftests/no_virt_load_test.sh
+	boot svm --machine svm --smp 2 --targets "$TARGETS" "${MAIN[@]}"
+	for t in ${TARGETS//,/ }; do
+		boot "svm-hotplug-$t" --machine svm --smp 2 --targets "$t" "$HOTPLUG"
+	done
+}
+vmx_runs() {
+	boot vmx --machine vmx --targets "$TARGETS" "${MAIN[@]}"
+	boot vmx-hotplug --machine vmx --smp 2 --targets "$TARGETS" "$HOTPLUG"
+}
+
+rm -rf build/testvm
+pids=()
 for m in $MACHINES; do
-	rc=0
-	wait "${pids[$m]}" || rc=$?
-	echo "== $m: testvm.sh exit $rc"
-	# The run log is long; show the verdict lines and, on failure, all of it.
-	if [ "$rc" -ne 0 ]; then
-		cat "build/testvm/$m/run.log"
-	else
-		grep -E "^$m/" "build/testvm/$m/run.log" || true
-	fi
-	if [ -s "build/testvm/$m/results" ]; then
+	echo "== $m test machine runs (logs: build/testvm/$m*/run.log)"
+	"${m}_runs" &
+	pids+=($!)
+done
+wait "${pids[@]}"
+
+# Each run: counts from its results; a failed run that counted no failure
+# (crash, timeout, dirty console between tests) adds one; on failure the
+# whole log is shown.
+for dir in build/testvm/*/; do
+	run=$(basename "$dir")
+	rc=$(cat "$dir/rc" 2>/dev/null || echo 1)
+	echo "== $run: testvm.sh exit $rc"
+	counted_fail=0
+	if [ -s "$dir/results" ]; then
 		while read -r _target p f s; do
 			add_counts "$p" "$f" "$s"
-		done < "build/testvm/$m/results"
+			counted_fail=$((counted_fail + f))
+		done <"$dir/results"
 	fi
-	# A run that failed without counting a failure (crash, timeout) still fails.
-	if [ "$rc" -ne 0 ] && ! awk '$3 > 0 { bad = 1 } END { exit !bad }' "build/testvm/$m/results" 2>/dev/null; then
-		fail=$((fail + 1))
+	if [ "$rc" -ne 0 ]; then
+		cat "$dir/run.log"
+		[ "$counted_fail" -gt 0 ] || fail=$((fail + 1))
+	else
+		grep -E '^(svm|vmx)/' "$dir/run.log" || true
 	fi
 done
 

@@ -23,14 +23,7 @@ while [ $# -gt 0 ]; do
 done
 
 scripts/deps.sh build "$MACHINE"
-if [ -z "$KVER" ]; then
-	for v in $(ls /boot/vmlinuz-* 2>/dev/null | sed 's|/boot/vmlinuz-||' | sort -rV); do
-		if [ -d "/lib/modules/$v" ] && [ -d "/usr/src/linux-headers-$v" ]; then
-			KVER=$v
-			break
-		fi
-	done
-fi
+[ -n "$KVER" ] || KVER=$(scripts/kver.sh --headers) || true
 [ -n "$KVER" ] || { echo "demo.sh: no kernel with both modules and headers installed" >&2; exit 1; }
 
 make -s module KDIR="/usr/src/linux-headers-$KVER"
@@ -48,4 +41,4 @@ chmod +x "$demo_dir/minikvm-info"
 
 exec scripts/testvm.sh --machine "$MACHINE" --kernel "$KVER" --targets "$TARGETS" \
 	--module "$TOP/minikvm.ko" --out "$TOP/build/testvm/demo-$MACHINE" \
-	"$demo_dir/minikvm-run" "$demo_dir/minikvm-info"
+	--file "$demo_dir/minikvm-run" "$demo_dir/minikvm-info"
