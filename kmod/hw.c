@@ -54,15 +54,21 @@ static void mkvm_cpu_disable(void)
 	__this_cpu_write(mkvm_cpu_on, false);
 }
 
-static void mkvm_cpu_enable_ipi(void *failed)
+/* What went wrong while enabling on all CPUs, for one summary line. */
+struct mkvm_enable_result {
+	atomic_t failed;	/* CPUs that refused */
+	int first_cpu;		/* one of them, and its error */
+	int first_err;
+};
+
+static void mkvm_cpu_enable_ipi(void *data)
 {
+	struct mkvm_enable_result *res = data;
 	int r = mkvm_cpu_enable();
 
-	if (r) {
-		atomic_inc(failed);
-		pr_err("CPU %d: cannot enable %s (%d)%s\n", smp_processor_id(),
-		       mkvm_be->name, r,
-		       r == -EBUSY ? ": another hypervisor owns it" : "");
+	if (r && atomic_inc_return(&res->failed) == 1) {
+		res->first_cpu = smp_processor_id();
+		res->first_err = r;
 	}
 }
 
@@ -79,17 +85,23 @@ static void mkvm_cpu_disable_ipi(void *unused)
  */
 int mkvm_hw_get(void)
 {
-	atomic_t failed = ATOMIC_INIT(0);
+	struct mkvm_enable_result res = { .failed = ATOMIC_INIT(0) };
 	int r = 0;
 
 	cpus_read_lock();
 	mutex_lock(&mkvm_hw_lock);
 	if (mkvm_hw_users++ == 0) {
-		on_each_cpu(mkvm_cpu_enable_ipi, &failed, 1);
-		if (atomic_read(&failed)) {
+		on_each_cpu(mkvm_cpu_enable_ipi, &res, 1);
+		if (atomic_read(&res.failed)) {
 			on_each_cpu(mkvm_cpu_disable_ipi, NULL, 1);
 			mkvm_hw_users = 0;
 			r = -EBUSY;
+			/* A program may retry in a loop: keep the log readable. */
+			pr_err_ratelimited("KVM_CREATE_VM refused: %s unavailable on %d CPU(s), e.g. CPU %d (%d)%s\n",
+					   mkvm_be->name, atomic_read(&res.failed),
+					   res.first_cpu, res.first_err,
+					   res.first_err == -EBUSY ?
+					   ": another hypervisor owns it" : "");
 		}
 	}
 	mutex_unlock(&mkvm_hw_lock);
