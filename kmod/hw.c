@@ -38,7 +38,7 @@ static int mkvm_cpu_enable(void)
 	if (__this_cpu_read(mkvm_cpu_on))
 		return 0;
 	if (READ_ONCE(mkvm_rebooting))
-		return -EBUSY;
+		return -ESHUTDOWN;
 	r = mkvm_be->cpu_enable();
 	if (r)
 		return r;
@@ -101,7 +101,9 @@ int mkvm_hw_get(void)
 					   mkvm_be->name, atomic_read(&res.failed),
 					   res.first_cpu, res.first_err,
 					   res.first_err == -EBUSY ?
-					   ": another hypervisor owns it" : "");
+					   ": another hypervisor owns it" :
+					   res.first_err == -ESHUTDOWN ?
+					   ": the machine is rebooting" : "");
 		}
 	}
 	mutex_unlock(&mkvm_hw_lock);
@@ -120,16 +122,21 @@ void mkvm_hw_put(void)
 	cpus_read_unlock();
 }
 
-/* CPU hotplug: a CPU coming online while VMs exist joins in. */
+/*
+ * CPU hotplug: a CPU coming online while VMs exist joins in.  Interrupts are
+ * off around the switch so the reboot IPI cannot find the hardware state and
+ * mkvm_cpu_on disagreeing.
+ */
 static int mkvm_cpu_online(unsigned int cpu)
 {
+	unsigned long flags;
 	int r = 0;
 
 	mutex_lock(&mkvm_hw_lock);
 	if (mkvm_hw_users) {
-		preempt_disable();
+		local_irq_save(flags);
 		r = mkvm_cpu_enable();
-		preempt_enable();
+		local_irq_restore(flags);
 		if (r)
 			pr_err("CPU %u: cannot enable %s (%d); refusing to online it while VMs exist\n",
 			       cpu, mkvm_be->name, r);
@@ -140,10 +147,12 @@ static int mkvm_cpu_online(unsigned int cpu)
 
 static int mkvm_cpu_offline(unsigned int cpu)
 {
+	unsigned long flags;
+
 	mutex_lock(&mkvm_hw_lock);
-	preempt_disable();
+	local_irq_save(flags);
 	mkvm_cpu_disable();
-	preempt_enable();
+	local_irq_restore(flags);
 	mutex_unlock(&mkvm_hw_lock);
 	return 0;
 }

@@ -100,15 +100,15 @@ static int mkvm_pick_backend(void)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(mkvm_backends); i++) {
-		const struct mkvm_backend *be = mkvm_backends[i];
-
-		if (!mkvm_backend_complete(be)) {
+		if (!mkvm_backend_complete(mkvm_backends[i])) {
 			pr_err("backend %s lacks a mandatory op\n",
-			       be->name ?: "?");
+			       mkvm_backends[i]->name ?: "?");
 			return -EINVAL;
 		}
-		if (be->probe() == 0) {
-			mkvm_be = be;
+	}
+	for (i = 0; i < ARRAY_SIZE(mkvm_backends); i++) {
+		if (mkvm_backends[i]->probe() == 0) {
+			mkvm_be = mkvm_backends[i];
 			return 0;
 		}
 	}

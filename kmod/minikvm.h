@@ -53,7 +53,7 @@ struct mkvm_memslot {
 struct mkvm_vcpu {
 	struct mkvm_vm *vm;	/* (c) owning VM; the vCPU fd holds a ref */
 	u32 id;			/* (c) KVM_CREATE_VCPU argument (APIC ID) */
-	struct mutex mutex;	/* serialises the vCPU's ioctls */
+	struct mutex mutex;	/* (c) serialises the vCPU's ioctls */
 	struct kvm_run *run;	/* (c) mmap page 0, shared with userspace */
 	struct page *pio_page;	/* (c) mmap page 1, I/O string data */
 	struct mkvm_x86_state arch;	/* (u) architectural register state */
@@ -63,11 +63,11 @@ struct mkvm_vm {
 	struct kref ref;	/* (a) VM fd + one per vCPU fd */
 	struct mm_struct *mm;	/* (c) creator's mm; other mms get -EIO */
 
-	struct mutex lock;	/* vCPU creation */
+	struct mutex lock;	/* (c) serialises vCPU creation */
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];	/* (v) published last */
 	unsigned int nr_vcpus;	/* (v) */
 
-	struct mutex slots_lock;	/* serialises memslot updates */
+	struct mutex slots_lock;	/* (c) serialises memslot updates */
 	struct xarray slots;	/* (s) id -> struct mkvm_memslot */
 	u64 nr_slot_pages;	/* (s) sum of npages over all slots */
 };

@@ -142,15 +142,11 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 	if (!vcpu)
 		return NULL;
 	run_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!run_page)
+		goto err_free_vcpu;
 	vcpu->pio_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!run_page || !vcpu->pio_page) {
-		if (run_page)
-			__free_page(run_page);
-		if (vcpu->pio_page)
-			__free_page(vcpu->pio_page);
-		kfree(vcpu);
-		return NULL;
-	}
+	if (!vcpu->pio_page)
+		goto err_free_run;
 	vcpu->run = page_address(run_page);
 	vcpu->vm = vm;
 	vcpu->id = id;
@@ -159,6 +155,12 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 	if (mkvm_be->vcpu_reset)
 		mkvm_be->vcpu_reset(vcpu);
 	return vcpu;
+
+err_free_run:
+	__free_page(run_page);
+err_free_vcpu:
+	kfree(vcpu);
+	return NULL;
 }
 
 void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)

@@ -30,7 +30,8 @@
 	 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE |	\
 	 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
-/* IA32_APIC_BASE: bits 0-7 and 9 are reserved (SDM Vol. 3A, "Local APIC
+/*
+ * IA32_APIC_BASE: bits 0-7 and 9 are reserved (SDM Vol. 3A, "Local APIC
  * Status and Location"); bit 10 (x2APIC enable) needs CPUID.1:ECX.x2APIC.
  */
 #define MKVM_APIC_BASE_RSVD	(0x2ffULL | X2APIC_ENABLE)
@@ -38,18 +39,13 @@
 /* Power-on value of IA32_APIC_BASE: default base, enabled, BSP for id 0. */
 #define MKVM_APIC_BASE_RESET	(APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE)
 
-/* CR0 after RESET: CD, NW and ET set (SDM Vol. 3A, Table "IA-32 and Intel 64
+/*
+ * CR0 after RESET: CD, NW and ET set (SDM Vol. 3A, Table "IA-32 and Intel 64
  * Processor States Following Power-up, Reset, or INIT").
  */
 #define MKVM_CR0_RESET		(X86_CR0_CD | X86_CR0_NW | X86_CR0_ET)
 
 #define MKVM_CR8_TPR		0xfULL	/* CR8 holds TPR[7:4] in bits 3:0 */
-
-/* Segment type codes (SDM Vol. 3A, "Segment Descriptor Types"). */
-#define SEG_TYPE_DATA_RW_ACC	0x3
-#define SEG_TYPE_CODE_RX_ACC	0xb
-#define SEG_TYPE_LDT		0x2
-#define SEG_TYPE_TSS32_BUSY	0xb
 
 /*
  * Nested paging with 4-level tables translates 48-bit guest-physical
@@ -98,16 +94,16 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
 	st->regs.rflags = X86_EFLAGS_FIXED;
 	st->regs.rdx = MKVM_RESET_RDX;
 
-	reset_seg(&s->cs, SEG_TYPE_CODE_RX_ACC, false);
+	reset_seg(&s->cs, MKVM_SEG_TYPE_CODE_RX_ACC, false);
 	s->cs.selector = 0xf000;
 	s->cs.base = 0xffff0000;
-	reset_seg(&s->ds, SEG_TYPE_DATA_RW_ACC, false);
-	reset_seg(&s->es, SEG_TYPE_DATA_RW_ACC, false);
-	reset_seg(&s->fs, SEG_TYPE_DATA_RW_ACC, false);
-	reset_seg(&s->gs, SEG_TYPE_DATA_RW_ACC, false);
-	reset_seg(&s->ss, SEG_TYPE_DATA_RW_ACC, false);
-	reset_seg(&s->tr, SEG_TYPE_TSS32_BUSY, true);
-	reset_seg(&s->ldt, SEG_TYPE_LDT, true);
+	reset_seg(&s->ds, MKVM_SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->es, MKVM_SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->fs, MKVM_SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->gs, MKVM_SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->ss, MKVM_SEG_TYPE_DATA_RW_ACC, false);
+	reset_seg(&s->tr, MKVM_SEG_TYPE_TSS32_BUSY, true);
+	reset_seg(&s->ldt, MKVM_SEG_TYPE_LDT, true);
 	s->gdt.limit = 0xffff;
 	s->idt.limit = 0xffff;
 

@@ -21,6 +21,15 @@
 #define MKVM_DEFAULT_MAXPHYADDR	36
 
 /* KVM_GET_REGS reports RDX = family/model/stepping 0x600 with no CPUID. */
+
+/* Segment type codes (SDM Vol. 3A, "Segment Descriptor Types"). */
+#define MKVM_SEG_TYPE_DATA_RW		0x2
+#define MKVM_SEG_TYPE_DATA_RW_ACC	0x3
+#define MKVM_SEG_TYPE_CODE_RX		0xa
+#define MKVM_SEG_TYPE_CODE_RX_ACC	0xb
+#define MKVM_SEG_TYPE_LDT		0x2
+#define MKVM_SEG_TYPE_TSS16_BUSY	0x3
+#define MKVM_SEG_TYPE_TSS32_BUSY	0xb
 #define MKVM_RESET_RDX		0x600
 
 struct mkvm_x86_state {

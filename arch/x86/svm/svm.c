@@ -14,6 +14,7 @@
 
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/mem_encrypt.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <asm/msr.h>
@@ -98,7 +99,8 @@ static int svm_cpu_enable(void)
 		return -EBUSY;
 	if (wrmsrl_safe(MSR_EFER, efer | EFER_SVME))
 		return -EIO;
-	if (wrmsrl_safe(MSR_VM_HSAVE_PA, page_to_phys(hsave))) {
+	/* With SME, a physical address the CPU uses carries the C-bit. */
+	if (wrmsrl_safe(MSR_VM_HSAVE_PA, __sme_set(page_to_phys(hsave)))) {
 		wrmsrl(MSR_EFER, efer);
 		return -EIO;
 	}
@@ -124,9 +126,9 @@ static void svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 {
 	struct kvm_sregs *s = &vcpu->arch.sregs;
 
-	s->cs.type = 0xa;	/* execute/read code */
-	s->ss.type = 0x2;	/* read/write data */
-	s->tr.type = 0x3;	/* busy 16-bit TSS */
+	s->cs.type = MKVM_SEG_TYPE_CODE_RX;
+	s->ss.type = MKVM_SEG_TYPE_DATA_RW;
+	s->tr.type = MKVM_SEG_TYPE_TSS16_BUSY;
 }
 
 const struct mkvm_backend svm_backend = {

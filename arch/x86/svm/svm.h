@@ -11,7 +11,8 @@
 /* CPUID Fn8000_0001 ECX bit 2: SVM (APM Vol. 2, "Enabling SVM"). */
 #define SVM_CPUID_EXT_ECX_SVM		BIT(2)
 
-/* CPUID Fn8000_000A: SVM revision and features (APM Vol. 3, Appendix E,
+/*
+ * CPUID Fn8000_000A: SVM revision and features (APM Vol. 3, Appendix E,
  * "CPUID Fn8000_000A_EDX SVM Feature Identification").
  */
 #define SVM_CPUID_FEATURES		0x8000000a

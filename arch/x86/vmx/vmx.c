@@ -167,16 +167,22 @@ static bool vmx_cr_fixed_ok(unsigned long val, u32 fixed0_msr)
 	return (val & fixed0) == fixed0 && !(val & ~fixed1);
 }
 
-/* VMXON; 0 on success, -EIO on VMfail or a fault. */
+/*
+ * VMXON.  Return: 0; -EBUSY on VMfailValid (ZF: this CPU is already in VMX
+ * operation, so someone else owns it); -EIO on VMfailInvalid (CF) or a
+ * fault (SDM Vol. 3C, "VMXON—Enter VMX Operation").
+ */
 static int vmx_vmxon(u64 pa)
 {
 	asm goto("1: vmxon %[pa]\n\t"
-		 "jbe %l[fail]\n\t"		/* CF or ZF: VMfail */
-		 _ASM_EXTABLE(1b, (%l[fault]))
-		 : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
+		 "jz %l[fail_valid]\n\t"
+		 "jc %l[fail]\n\t"
+		 _ASM_EXTABLE(1b, (%l[fail]))
+		 : : [pa] "m" (pa) : "cc", "memory" : fail_valid, fail);
 	return 0;
+fail_valid:
+	return -EBUSY;
 fail:
-fault:
 	return -EIO;
 }
 
@@ -184,9 +190,13 @@ static int vmx_cpu_enable(void)
 {
 	int cpu = raw_smp_processor_id();
 	u64 pa = page_to_phys(per_cpu(vmx_vmxon_page, cpu));
+	int r;
 
-	/* CR4.VMXE already set: another hypervisor is in VMX operation. */
-	if (cr4_read_shadow() & X86_CR4_VMXE)
+	/*
+	 * CR4.VMXE already set: another hypervisor is in VMX operation.  Look
+	 * at the register too, in case someone set it behind the shadow.
+	 */
+	if ((cr4_read_shadow() | __read_cr4()) & X86_CR4_VMXE)
 		return -EBUSY;
 	if (vmx_check_feature_control())
 		return -EIO;
@@ -200,27 +210,37 @@ static int vmx_cpu_enable(void)
 	/* Intel PT may have to stop while in VMX operation. */
 	intel_pt_handle_vmx(1);
 	cr4_set_bits(X86_CR4_VMXE);
-	if (vmx_vmxon(pa)) {
+	r = vmx_vmxon(pa);
+	if (r == -EBUSY) {
+		/* In VMX operation after all: clearing CR4.VMXE would #GP. */
+		intel_pt_handle_vmx(0);
+		return r;
+	}
+	if (r) {
 		cr4_clear_bits(X86_CR4_VMXE);
 		intel_pt_handle_vmx(0);
 		pr_err("CPU %d: VMXON failed\n", cpu);
-		return -EIO;
 	}
-	return 0;
+	return r;
 }
 
-static void vmx_cpu_disable(void)
+/* VMXOFF; false if it faulted (this CPU was not in VMX operation). */
+static bool vmx_vmxoff(void)
 {
 	asm goto("1: vmxoff\n\t"
 		 _ASM_EXTABLE(1b, (%l[fault]))
 		 : : : "cc", "memory" : fault);
-out:
+	return true;
+fault:
+	return false;
+}
+
+static void vmx_cpu_disable(void)
+{
+	if (!vmx_vmxoff())
+		pr_err("CPU %d: VMXOFF faulted\n", raw_smp_processor_id());
 	cr4_clear_bits(X86_CR4_VMXE);
 	intel_pt_handle_vmx(0);
-	return;
-fault:
-	pr_err("CPU %d: VMXOFF faulted\n", raw_smp_processor_id());
-	goto out;
 }
 
 const struct mkvm_backend vmx_backend = {

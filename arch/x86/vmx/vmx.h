@@ -30,19 +30,22 @@
  */
 #define VMX_CTLS_ALLOWED1(msr)		((u32)((msr) >> 32))
 
-/* Primary processor-based VM-execution controls (SDM Vol. 3C, Table
+/*
+ * Primary processor-based VM-execution controls (SDM Vol. 3C, Table
  * "Definitions of Primary Processor-Based VM-Execution Controls").
  */
 #define VMX_PROC_SECONDARY_CTLS		BIT(31)
 
-/* Secondary processor-based VM-execution controls (SDM Vol. 3C, Table
+/*
+ * Secondary processor-based VM-execution controls (SDM Vol. 3C, Table
  * "Definitions of Secondary Processor-Based VM-Execution Controls").
  */
 #define VMX_PROC2_EPT			BIT(1)
 #define VMX_PROC2_VPID			BIT(5)
 #define VMX_PROC2_UNRESTRICTED_GUEST	BIT(7)
 
-/* IA32_VMX_EPT_VPID_CAP (SDM Vol. 3D, Appendix A.10 "VPID and EPT
+/*
+ * IA32_VMX_EPT_VPID_CAP (SDM Vol. 3D, Appendix A.10 "VPID and EPT
  * Capabilities").
  */
 #define IA32_VMX_EPT_CAP_WALK_4		BIT_ULL(6)  /* page-walk length 4 */
