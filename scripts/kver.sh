@@ -1,19 +1,34 @@
 #!/bin/bash
 # kver.sh - prints the kernel version the test machines boot by default: the
-# newest /boot/vmlinuz-VER that has /lib/modules/VER and, with --headers, also
-# /usr/src/linux-headers-VER (to build minikvm.ko against).  Prints nothing
-# and exits 1 when there is none.
+# one Debian's linux-image-amd64 package points to (the distribution's
+# default kernel), else the newest /boot/vmlinuz-VER.  The kernel must have
+# /lib/modules/VER and, with --headers, /usr/src/linux-headers-VER (to build
+# minikvm.ko against).  Prints nothing and exits 1 when there is none.
 #
 # Usage: scripts/kver.sh [--headers]
 set -eu
 
 need_headers=0
 [ "${1:-}" = --headers ] && need_headers=1
+
+# usable VER: true if VER can be booted (and built against, with --headers).
+usable() {
+	[ -r "/boot/vmlinuz-$1" ] && [ -d "/lib/modules/$1" ] &&
+		{ [ "$need_headers" = 0 ] || [ -d "/usr/src/linux-headers-$1" ]; }
+}
+
+# The metapackage depends on "linux-image-VER (= DEBIAN-VERSION)".
+meta=$(dpkg-query -W -f='${Depends}' linux-image-amd64 2>/dev/null |
+	sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
+if [ -n "$meta" ] && usable "$meta"; then
+	echo "$meta"
+	exit 0
+fi
 for v in $(find /boot -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' 2>/dev/null |
 	sed 's/^vmlinuz-//' | sort -rV); do
-	[ -d "/lib/modules/$v" ] || continue
-	[ "$need_headers" = 0 ] || [ -d "/usr/src/linux-headers-$v" ] || continue
-	echo "$v"
-	exit 0
+	if usable "$v"; then
+		echo "$v"
+		exit 0
+	fi
 done
 exit 1

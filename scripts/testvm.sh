@@ -13,8 +13,8 @@
 #                       MINIKVM_OTHER_DEV=/dev/kvm; none: nothing loaded (tests
 #                       that load modules themselves). Each target's modules are
 #                       unloaded after its tests (an rmmod failure fails).
-#   --kernel VER        kernel to boot (default: newest /boot/vmlinuz-VER that has
-#                       /lib/modules/VER)
+#   --kernel VER        kernel to boot (default: scripts/kver.sh's, the one Debian's
+#                       linux-image-amd64 points to)
 #   --module PATH       minikvm module (default ./minikvm.ko)
 #   --smp N             number of CPUs (default 1)
 #   --timeout SECONDS   whole run, boot included (default 300 svm, 900 vmx)
@@ -153,7 +153,7 @@ need_cmd() {
 	command -v "$1" >/dev/null 2>&1 || die "$1 not found: run scripts/deps.sh $2"
 }
 
-# pick_kernel: sets KVER (if not given) to the newest /boot/vmlinuz-* with modules.
+# pick_kernel: sets KVER (if not given) to scripts/kver.sh's default kernel.
 pick_kernel() {
 	if [ -z "$KVER" ]; then
 		KVER=$("$SCRIPTS/kver.sh") || die "no /boot/vmlinuz-VER with /lib/modules/VER: run scripts/deps.sh $MACHINE"
@@ -337,7 +337,11 @@ make_iso() {
 start_qemu() {
 	local extra=()
 	[ "$ICOUNT" = 0 ] || extra=(-icount "shift=0,sleep=off")
-	qemu-system-x86_64 -accel tcg -cpu "$QEMU_CPU" -m "$MEM_MB" -smp "$SMP" \
+	# thread=single: one host thread runs all vCPUs.  With multi-threaded TCG,
+	# SMP guests running real KVM oopsed on int3 in kernel text patching
+	# (static keys flipped as KVM creates and destroys vCPUs): a vCPU ran code
+	# another had just patched.
+	qemu-system-x86_64 -accel tcg,thread=single -cpu "$QEMU_CPU" -m "$MEM_MB" -smp "$SMP" \
 		-display none -monitor none -serial "file:$CONSOLE" -no-reboot \
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$OUT/initrd.gz" -append "$CMDLINE" \
 		"${extra[@]}" </dev/null >"$OUT/qemu.log" 2>&1 &
