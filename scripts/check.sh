@@ -11,13 +11,12 @@
 # 3. runs the cmocka unit tests on this machine,
 # 4. boots the test machines, each run in build/testvm/RUN/ (run.log holds
 #    the whole console):
-#      svm, vmx        every selftest but hotplug_test, in one boot, against
+#      svm             every selftest, in one boot with two CPUs, against
 #                      minikvm, then the real KVM modules, then both loaded
 #                      (coexist: each must refuse VMs while the other runs
-#                      them); svm has two CPUs, vmx one (Bochs is slow)
-#      svm-hotplug-T   hotplug_test alone with two CPUs, one boot per target
-#                      T (QEMU/TCG guests have stalled in kernel text
-#                      patching after CPU hotplug, real KVM alone too)
+#                      them)
+#      vmx             the same but hotplug_test, with one CPU (Bochs runs
+#                      twice as slowly with two)
 #      vmx-hotplug     hotplug_test with two CPUs, all targets in one boot
 #      novirt          a QEMU CPU without SVM: minikvm.ko must refuse to load
 #    The QEMU runs go one after another on one core while the Bochs runs go
@@ -96,10 +95,7 @@ boot() {
 svm_runs() {
 	boot novirt --machine svm --cpu qemu64,-svm --targets none \
 		--file "$TOP/minikvm.ko" selftests/no_virt_load_test.sh
-	boot svm --machine svm --smp 2 --targets "$TARGETS" "${MAIN[@]}"
-	for t in ${TARGETS//,/ }; do
-		boot "svm-hotplug-$t" --machine svm --smp 2 --targets "$t" "$HOTPLUG"
-	done
+	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}"
 }
 vmx_runs() {
 	boot vmx --machine vmx --targets "$TARGETS" "${MAIN[@]}"

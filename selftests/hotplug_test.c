@@ -7,10 +7,7 @@
  * kvm_online_cpu()/kvm_offline_cpu()).
  *
  * Needs a second CPU that can go offline (skip otherwise).  Breakage shows
- * on the console, which the test machine's harness watches.  scripts/check.sh
- * runs this test in boots of its own: after CPU hotplug, QEMU/TCG guests have
- * been seen to stall in later kernel text patching (with real KVM alone too),
- * so nothing else shares its boot.
+ * on the console, which the test machine's harness watches.
  */
 #include <fcntl.h>
 #include <unistd.h>
