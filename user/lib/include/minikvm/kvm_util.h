@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 
@@ -44,6 +45,7 @@ struct kvm_vcpu {
 	struct kvm_run *run;		/* mmap of the vCPU fd, run_size bytes */
 	size_t run_size;		/* KVM_GET_VCPU_MMAP_SIZE */
 	struct kvm_vcpu *next;		/* next vCPU of the same VM */
+	bool retry_eintr;		/* vcpu_run() re-enters after -EINTR */
 };
 
 /* One virtual machine. */
@@ -54,6 +56,15 @@ struct kvm_vm {
 	struct kvm_mem_region *regions;	/* memory slots added through us */
 	struct kvm_vcpu *vcpus;		/* vCPUs added through us */
 	unsigned int nr_vcpus;
+
+	/* Guest execution (x86_vm.c, x86_paging.c); all 0 until set up. */
+	uint64_t pgd;			/* gpa of the PML4 */
+	uint64_t phys_next;		/* next free page of the page allocator */
+	uint64_t phys_end;		/* end of the allocator's range */
+	uint64_t gdt;			/* gpa (= gva) of the GDT */
+	uint64_t idt;			/* gpa (= gva) of the IDT */
+	uint64_t tss;			/* gpa (= gva) of the 64-bit TSS */
+	uint64_t elf_end;		/* end of the highest loaded ELF segment */
 };
 
 /* --- device (kvm_dev.c) --- */
@@ -208,5 +219,40 @@ int __vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 /* KVM_SET_SREGS from @sregs; asserts success. */
 #define vcpu_sregs_set(vcpu, sregs)					\
 	((void)vcpu_ioctl(vcpu, KVM_SET_SREGS, (const struct kvm_sregs *){ (sregs) }))
+
+/* --- running (kvm_run.c) --- */
+
+/* Issues KVM_RUN once; returns the raw result (-1 with errno). */
+int __vcpu_run(struct kvm_vcpu *vcpu);
+
+/*
+ * Issues KVM_RUN and asserts success; with vcpu->retry_eintr, runs again
+ * after -EINTR.  On minikvm before it has KVM_RUN, skips the test.
+ */
+void vcpu_run(struct kvm_vcpu *vcpu);
+
+/* Returns the name of exit reason @reason ("KVM_EXIT_IO") or "unknown". */
+const char *vcpu_exit_reason_str(uint32_t reason);
+
+/* Prints the exit reason and the fields that reason fills, as comments
+ * starting with @prefix. */
+void kvm_run_dump(FILE *f, const struct kvm_run *run, const char *prefix);
+
+/* Reports an unexpected exit reason of @vcpu, dumping kvm_run and the
+ * registers, and fails the test. */
+void vcpu_exit_reason_fail(struct kvm_vcpu *vcpu, uint32_t want,
+			   const char *file, int line)
+	__attribute__((noreturn));
+
+/* Asserts that @vcpu's last exit was @reason, dumping kvm_run if not. */
+#define TEST_ASSERT_KVM_EXIT_REASON(vcpu, reason)			\
+	do {								\
+		if ((vcpu)->run->exit_reason != (reason))		\
+			vcpu_exit_reason_fail((vcpu), (reason), __FILE__, \
+					      __LINE__);		\
+	} while (0)
+
+/* Returns the PIO data of the last KVM_EXIT_IO (kvm_run + data_offset). */
+void *vcpu_io_data(struct kvm_vcpu *vcpu);
 
 #endif /* MINIKVM_KVM_UTIL_H */

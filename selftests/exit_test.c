@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * exit_test - the basic ways KVM_RUN returns to userspace, with guest code
+ * run in long mode by the library (x86_vm.h):
+ *
+ *  - HLT without an in-kernel local APIC exits with KVM_EXIT_HLT, RIP past
+ *    the HLT (arch/x86/kvm/x86.c __kvm_emulate_halt());
+ *  - ucalls: many GUEST_SYNC round trips, values from the host reaching the
+ *    guest through its memory, GUEST_ASSERT_EQ reported with file and line;
+ *  - a triple fault (no usable IDT) is KVM_EXIT_SHUTDOWN;
+ *  - a signal to the thread in KVM_RUN makes it return -EINTR with
+ *    KVM_EXIT_INTR, and the guest resumes where it was on the next run;
+ *  - kvm_run->immediate_exit makes KVM_RUN return -EINTR without entering
+ *    the guest (x86.c kvm_arch_vcpu_ioctl_run(), !vcpu->wants_to_run), after
+ *    completing a pending IN (the value lands in RAX);
+ *  - an unhandled guest exception is reported by the library's handler.
+ */
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "minikvm/kvm_util.h"
+#include "minikvm/processor.h"
+#include "minikvm/test_list.h"
+#include "minikvm/ucall.h"
+#include "minikvm/x86_vm.h"
+
+#define NR_SYNCS	16
+#define IN_PORT		0x80	/* any port without a device */
+
+/* --- HLT --- */
+
+static void guest_hlt(void)
+{
+	hlt();
+	GUEST_DONE();
+}
+
+static void hlt_exit(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_hlt);
+	struct kvm_regs regs;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_HLT);
+	vcpu_regs_get(vcpu, &regs);
+	/* HLT is one byte; RIP is past it. */
+	TEST_ASSERT(regs.rip > (uintptr_t)guest_hlt &&
+		    regs.rip < (uintptr_t)guest_hlt + 64,
+		    "RIP 0x%llx after HLT in guest_hlt at %p", regs.rip, guest_hlt);
+	TEST_ASSERT_EQ(*(uint8_t *)addr_gva2hva(vm, regs.rip - 1), 0xf4);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- ucalls --- */
+
+static uint64_t host_value;	/* set by the host, read by the guest */
+
+static void guest_syncs(uint64_t base)
+{
+	uint64_t i;
+
+	for (i = 0; i < NR_SYNCS; i++)
+		GUEST_SYNC(base + i);
+	/* The host changed host_value in our memory meanwhile. */
+	GUEST_ASSERT_EQ(host_value, 0x1234567890abcdefULL);
+	GUEST_DONE();
+}
+
+static void ucall_roundtrips(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_syncs);
+	unsigned int i;
+
+	vcpu_args_set(vcpu, 1, 0x1000ULL);
+	for (i = 0; i < NR_SYNCS; i++) {
+		struct ucall uc;
+
+		TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+		TEST_ASSERT_EQ(uc.args[1], 0x1000 + i);
+		/* KVM_EXIT_IO of the ucall itself. */
+		TEST_ASSERT_EQ(vcpu->run->io.port, UCALL_PORT);
+		TEST_ASSERT_EQ(vcpu->run->io.size, 4);
+	}
+	host_value = 0x1234567890abcdefULL;
+	sync_global_to_guest(vm, host_value);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+static void guest_fails(void)
+{
+	GUEST_ASSERT_EQ(1 + 1, 3);
+}
+
+/* A failed GUEST_ASSERT_EQ reaches the host with its file, line, text and
+ * values. */
+static void guest_assert_reported(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_fails);
+	struct ucall uc;
+	char msg[512];
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_ABORT);
+	ucall_abort_format(vcpu, &uc, msg, sizeof(msg));
+	TEST_ASSERT(strstr(msg, "exit_test.c:") && strstr(msg, "1 + 1 == 3") &&
+		    strstr(msg, "(0x2 vs 0x3)"), "abort message \"%s\"", msg);
+	kvm_vm_free(vm);
+}
+
+/* A guest function that returns counts as GUEST_DONE(). */
+static void guest_returns(void)
+{
+	GUEST_SYNC(7);
+}
+
+static void guest_return_is_done(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_returns);
+
+	vcpu_run_expect_sync(vcpu, 7);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- exceptions --- */
+
+static void guest_ud(void)
+{
+	asm volatile("ud2");
+	GUEST_DONE();
+}
+
+/* Without a handler, the library reports the vector and RIP. */
+static void unhandled_exception_reported(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_ud);
+	struct ucall uc;
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_ABORT);
+	TEST_ASSERT_EQ(uc.args[0], UD_VECTOR);
+	TEST_ASSERT_EQ(*(uint16_t *)addr_gva2hva(vm, uc.args[1]), 0x0b0f);
+	kvm_vm_free(vm);
+}
+
+static void guest_skip_ud(struct ex_regs *regs)
+{
+	regs->rip += 2;		/* ud2 */
+	regs->rax = 0x5a;
+}
+
+static void guest_ud_handled(void)
+{
+	uint64_t rax = 0;
+
+	asm volatile("ud2" : "+a"(rax));
+	GUEST_ASSERT_EQ(rax, 0x5a);
+	GUEST_DONE();
+}
+
+/* An installed handler runs, changes registers and resumes the guest. */
+static void exception_handler_runs(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_ud_handled);
+
+	vm_install_exception_handler(vm, UD_VECTOR, guest_skip_ud);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+static void guest_triple_fault(void)
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed))
+		idtr = { 0, 0 };
+
+	/* #UD cannot be delivered (#GP), nor can that (#DF), nor that. */
+	asm volatile("lidt %0; ud2" : : "m"(idtr));
+}
+
+static void triple_fault_shutdown(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_triple_fault);
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_SHUTDOWN);
+	kvm_vm_free(vm);
+}
+
+/* --- signals and immediate_exit --- */
+
+static volatile uint64_t guest_stop;	/* guest spins until the host sets it */
+
+static void guest_spin(void)
+{
+	while (!guest_stop)
+		asm volatile("pause");
+	GUEST_DONE();
+}
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static void signal_interrupts_run(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin);
+	struct sigaction sa = { .sa_handler = on_sigusr1 };	/* no SA_RESTART */
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
+				.sigev_signo = SIGUSR1 };
+	struct itimerspec its = { .it_value.tv_nsec = 100 * 1000 * 1000 };
+	struct kvm_regs regs;
+	timer_t timer;
+	int ret;
+
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
+	TEST_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &timer), "timer_create");
+	TEST_ASSERT(!timer_settime(timer, 0, &its, NULL), "timer_settime");
+
+	ret = __vcpu_run(vcpu);
+	if (ret == -1 && errno == EINVAL && kvm_dev_is_minikvm())
+		vcpu_run(vcpu);		/* skips: no KVM_RUN yet */
+	TEST_ASSERT_ERRNO(ret, EINTR, "KVM_RUN interrupted by SIGUSR1");
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_INTR);
+	/* The guest was inside guest_spin(). */
+	vcpu_regs_get(vcpu, &regs);
+	TEST_ASSERT(regs.rip >= (uintptr_t)guest_spin &&
+		    regs.rip < (uintptr_t)guest_spin + 64,
+		    "RIP 0x%llx outside guest_spin %p", regs.rip, guest_spin);
+
+	*(uint64_t *)addr_gva2hva(vm, (uintptr_t)&guest_stop) = 1;
+	vcpu_run_expect_done(vcpu);
+	timer_delete(timer);
+	kvm_vm_free(vm);
+}
+
+static void guest_in(void)
+{
+	uint32_t v = inl(IN_PORT);
+
+	GUEST_SYNC(v);
+}
+
+static void immediate_exit(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_in);
+	struct kvm_regs before, after;
+	int ret;
+
+	/* Before any entry: nothing runs. */
+	vcpu_regs_get(vcpu, &before);
+	vcpu->run->immediate_exit = 1;
+	ret = __vcpu_run(vcpu);
+	if (ret == -1 && errno == EINVAL && kvm_dev_is_minikvm())
+		vcpu_run(vcpu);		/* skips: no KVM_RUN yet */
+	TEST_ASSERT_ERRNO(ret, EINTR, "KVM_RUN with immediate_exit");
+	vcpu_regs_get(vcpu, &after);
+	TEST_ASSERT(!memcmp(&before, &after, sizeof(before)),
+		    "registers changed although the guest did not run");
+
+	/* Stop at the IN; an immediate exit completes it and stops again. */
+	vcpu->run->immediate_exit = 0;
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	TEST_ASSERT_EQ(vcpu->run->io.direction, KVM_EXIT_IO_IN);
+	TEST_ASSERT_EQ(vcpu->run->io.port, IN_PORT);
+	memcpy(vcpu_io_data(vcpu), &(uint32_t){ 0xfeedf00d }, 4);
+	vcpu->run->immediate_exit = 1;
+	ret = __vcpu_run(vcpu);
+	TEST_ASSERT_ERRNO(ret, EINTR, "KVM_RUN with immediate_exit after IN");
+	vcpu_regs_get(vcpu, &after);
+	TEST_ASSERT_EQ(after.rax & 0xffffffff, 0xfeedf00d);
+
+	vcpu->run->immediate_exit = 0;
+	vcpu_run_expect_sync(vcpu, 0xfeedf00d);
+	kvm_vm_free(vm);
+}
+
+static const struct kvm_test tests[] = {
+	KVM_TEST(hlt_exit),
+	KVM_TEST(ucall_roundtrips),
+	KVM_TEST(guest_assert_reported),
+	KVM_TEST(guest_return_is_done),
+	KVM_TEST(unhandled_exception_reported),
+	KVM_TEST(exception_handler_runs),
+	KVM_TEST(triple_fault_shutdown),
+	KVM_TEST(signal_interrupts_run),
+	KVM_TEST(immediate_exit),
+};
+
+int main(int argc, char **argv)
+{
+	return kvm_test_main(argc, argv, tests, ARRAY_SIZE(tests), true);
+}
