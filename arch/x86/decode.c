@@ -13,7 +13,7 @@
  *
  * The encoding rules are those of Intel SDM Vol. 2A, Chapter 2
  * "Instruction Format", cited by section below; the instructions' pages are
- * in Vol. 2B (MOV, MOVNTI, MOVS, MOVSX/MOVSXD, MOVZX) and Vol. 2B/2C (STOS).
+ * in Vol. 2B (MOV, MOVNTI, MOVS, MOVSX/MOVSXD, MOVZX, STOS).
  */
 #include "decode.h"
 
@@ -180,7 +180,8 @@ static void set_sizes(struct decoder *d, struct mkvm_insn *insn)
  * 101 with mod 00 means disp32 and no base (RIP-relative when it is ModRM's
  * r/m in 64-bit mode).  REX.B plays no part in those two special cases
  * ("Special Cases of REX Encodings"), so R12 needs a SIB and R13 a
- * displacement.  rSP/rBP bases default to SS (Vol. 1, "Segment Registers").
+ * displacement.  rSP/rBP bases default to SS (SDM Vol. 1, "Default Segment
+ * Selection Rules").
  */
 static int decode_modrm(struct decoder *d, struct mkvm_insn *insn, u8 *reg)
 {
@@ -335,7 +336,8 @@ static int decode_string(struct decoder *d, struct mkvm_insn *insn,
  * MOVZX (0F B6, 0F B7), MOVSX (0F BE, 0F BF) and MOVSXD (63, 64-bit mode):
  * a byte, word or (MOVSXD with REX.W) doubleword source widened into a
  * register of the operand size (SDM Vol. 2B, "MOVZX", "MOVSX/MOVSXD").
- * MOVSXD without REX.W moves a word or doubleword unchanged.
+ * MOVSXD without REX.W moves a word or doubleword unchanged, as the SDM
+ * documents it (KVM's emulator reads a doubleword whatever the size).
  */
 static int decode_movx(struct decoder *d, struct mkvm_insn *insn,
 		       unsigned int src_size, bool sign_extend)

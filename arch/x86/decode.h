@@ -71,7 +71,7 @@ enum mkvm_insn_op {
  * @addr_size: address size in bytes, 2, 4 or 8: the width of rSI, rDI and
  *	rCX that a string instruction steps
  * @reg: register operand, enum mkvm_gpr: LOAD destination, STORE_REG
- *	source, MKVM_RAX for STOS
+ *	source, MKVM_RAX for STOS; otherwise 0
  * @high_byte: @reg (0-3) stands for AH, CH, DH or BH, bits 15:8 of it
  * @sign_extend: MOVSX/MOVSXD: the loaded value is sign-extended to @reg_size
  *	(else zero-extended)
