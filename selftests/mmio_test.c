@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mmio_test - MMIO exits (KVM_EXIT_MMIO) from long-mode guest code.
+ *
+ * Guest-physical addresses outside every memory slot, and writes to a
+ * read-only slot, exit with phys_addr, len, is_write and, for writes, the
+ * data (arch/x86/kvm/x86.c emulator_read_write(); Documentation/virt/kvm/
+ * api.rst, KVM_EXIT_MMIO).  The data the host puts into kvm_run->mmio.data
+ * for a read lands in the guest's destination on the next KVM_RUN.  Each
+ * instruction form is one exit:
+ *	mov r->m and m->r of 1, 2, 4 and 8 bytes, mov imm8/imm32 -> m,
+ *	movzx/movsx from 1 and 2 bytes, stos (no REP), movs RAM->MMIO and
+ *	MMIO->RAM;
+ * and a read-only slot reads normally but writes exit as MMIO writes,
+ * leaving the memory unchanged.
+ */
+#include <string.h>
+
+#include "minikvm/kvm_util.h"
+#include "minikvm/test_list.h"
+#include "minikvm/ucall.h"
+#include "minikvm/x86_vm.h"
+
+#define MMIO_GPA	0xc0000000ULL	/* no slot here */
+#define RO_GPA		0x8000000ULL	/* a read-only slot of one page */
+#define RO_SLOT		1
+
+/* One expected exit: at MMIO_GPA + off, @len bytes, @data (written by the
+ * guest, or supplied by the host for a read). */
+struct mmio_exit {
+	uint64_t off;
+	uint8_t len;
+	bool is_write;
+	uint64_t data;
+};
+
+static const struct mmio_exit mmio_exits[] = {
+	{ 0x00, 1, true, 0x11 },			/* mov %al, m */
+	{ 0x10, 2, true, 0x2233 },			/* mov %ax, m */
+	{ 0x20, 4, true, 0x44556677 },			/* mov %eax, m */
+	{ 0x30, 8, true, 0x8899aabbccddeeffULL },	/* mov %rax, m */
+	{ 0x40, 1, true, 0x5a },			/* movb $imm8, m */
+	{ 0x50, 4, true, 0x12345678 },			/* movl $imm32, m */
+	{ 0x60, 8, true, 0xfffffffffffffffeULL },	/* movq $-2, m */
+	{ 0x70, 1, true, 0x7e },			/* stosb */
+	{ 0x78, 8, true, 0x0102030405060708ULL },	/* stosq */
+	{ 0x80, 1, true, 0xc3 },			/* movsb RAM->MMIO */
+	{ 0x100, 1, false, 0x91 },			/* mov m, %al */
+	{ 0x110, 2, false, 0x9293 },			/* mov m, %ax */
+	{ 0x120, 4, false, 0x94959697 },		/* mov m, %eax */
+	{ 0x130, 8, false, 0x98999a9b9c9d9e9fULL },	/* mov m, %rax */
+	{ 0x140, 1, false, 0x80 },			/* movzbl */
+	{ 0x150, 1, false, 0x80 },			/* movsbq */
+	{ 0x160, 2, false, 0x8001 },			/* movzwl */
+	{ 0x170, 2, false, 0x8001 },			/* movswq */
+	{ 0x180, 1, false, 0xd4 },			/* movsb MMIO->RAM */
+};
+
+#define M(off)	((volatile void *)(MMIO_GPA + (off)))
+
+static uint8_t guest_ram_byte;
+
+static void guest_writes(void)
+{
+	uint64_t rax = 0x8899aabbccddeeffULL;
+	void *rdi;
+
+	asm volatile("movb %b0, (%1)" : : "a"(0x11), "r"(M(0x00)) : "memory");
+	asm volatile("movw %w0, (%1)" : : "a"(0x2233), "r"(M(0x10)) : "memory");
+	asm volatile("movl %k0, (%1)" : : "a"(0x44556677), "r"(M(0x20)) : "memory");
+	asm volatile("movq %0, (%1)" : : "a"(rax), "r"(M(0x30)) : "memory");
+	asm volatile("movb $0x5a, (%0)" : : "r"(M(0x40)) : "memory");
+	asm volatile("movl $0x12345678, (%0)" : : "r"(M(0x50)) : "memory");
+	asm volatile("movq $-2, (%0)" : : "r"(M(0x60)) : "memory");
+	rdi = (void *)M(0x70);
+	asm volatile("stosb" : "+D"(rdi) : "a"(0x7e) : "memory");
+	GUEST_ASSERT_EQ(rdi, M(0x71));
+	rdi = (void *)M(0x78);
+	asm volatile("stosq" : "+D"(rdi) : "a"(0x0102030405060708ULL) : "memory");
+	guest_ram_byte = 0xc3;
+	rdi = (void *)M(0x80);
+	asm volatile("movsb" : "+D"(rdi) : "S"(&guest_ram_byte) : "memory");
+	GUEST_ASSERT_EQ(rdi, M(0x81));
+}
+
+static void guest_reads(void)
+{
+	uint64_t v;
+	void *rdi;
+
+	v = 0xffffffffffffffffULL;
+	asm volatile("movb (%1), %b0" : "+a"(v) : "r"(M(0x100)) : "memory");
+	GUEST_ASSERT_EQ(v, 0xffffffffffffff91ULL);
+	v = 0xffffffffffffffffULL;
+	asm volatile("movw (%1), %w0" : "+a"(v) : "r"(M(0x110)) : "memory");
+	GUEST_ASSERT_EQ(v, 0xffffffffffff9293ULL);
+	v = 0xffffffffffffffffULL;
+	asm volatile("movl (%1), %k0" : "+a"(v) : "r"(M(0x120)) : "memory");
+	GUEST_ASSERT_EQ(v, 0x94959697);		/* 32-bit writes zero-extend */
+	asm volatile("movq (%1), %0" : "=a"(v) : "r"(M(0x130)) : "memory");
+	GUEST_ASSERT_EQ(v, 0x98999a9b9c9d9e9fULL);
+	v = ~0ULL;
+	asm volatile("movzbl (%1), %k0" : "+r"(v) : "r"(M(0x140)) : "memory");
+	GUEST_ASSERT_EQ(v, 0x80);
+	asm volatile("movsbq (%1), %0" : "=r"(v) : "r"(M(0x150)) : "memory");
+	GUEST_ASSERT_EQ(v, 0xffffffffffffff80ULL);
+	v = ~0ULL;
+	asm volatile("movzwl (%1), %k0" : "+r"(v) : "r"(M(0x160)) : "memory");
+	GUEST_ASSERT_EQ(v, 0x8001);
+	asm volatile("movswq (%1), %0" : "=r"(v) : "r"(M(0x170)) : "memory");
+	GUEST_ASSERT_EQ(v, 0xffffffffffff8001ULL);
+	guest_ram_byte = 0;
+	rdi = &guest_ram_byte;
+	asm volatile("movsb" : "+D"(rdi) : "S"(M(0x180)) : "memory");
+	GUEST_ASSERT_EQ(guest_ram_byte, 0xd4);
+}
+
+static void guest_mmio(void)
+{
+	guest_writes();
+	guest_reads();
+	GUEST_DONE();
+}
+
+/* Creates the VM with the MMIO page mapped into the guest. */
+static struct kvm_vm *create(struct kvm_vcpu **vcpu, void *guest_code)
+{
+	struct kvm_vm *vm = vm_create_with_one_vcpu(vcpu, guest_code);
+
+	virt_map(vm, MMIO_GPA, MMIO_GPA, PAGE_SIZE_4K);
+	return vm;
+}
+
+/* Runs to the next exit and checks it against @e; serves a read. */
+static void expect_mmio(struct kvm_vcpu *vcpu, const struct mmio_exit *e)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t data = 0;
+
+	vcpu_run(vcpu);
+	if (run->exit_reason == KVM_EXIT_IO) {
+		struct ucall uc;
+
+		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+			REPORT_GUEST_ASSERT(vcpu, uc);
+	}
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
+	TEST_ASSERT(run->mmio.phys_addr == MMIO_GPA + e->off &&
+		    run->mmio.len == e->len && run->mmio.is_write == e->is_write,
+		    "exit at 0x%llx len %u %s, expected 0x%llx len %u %s",
+		    run->mmio.phys_addr, run->mmio.len,
+		    run->mmio.is_write ? "write" : "read",
+		    MMIO_GPA + e->off, e->len, e->is_write ? "write" : "read");
+	if (e->is_write) {
+		memcpy(&data, run->mmio.data, e->len);
+		TEST_ASSERT_EQ(data, e->data);
+	} else {
+		memcpy(run->mmio.data, &e->data, e->len);
+	}
+}
+
+static void mmio_forms(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create(&vcpu, guest_mmio);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(mmio_exits); i++)
+		expect_mmio(vcpu, &mmio_exits[i]);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+static void guest_readonly(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)RO_GPA;
+
+	GUEST_ASSERT_EQ(*p, 0x1122334455667788ULL);
+	*p = 0xdeadbeefcafef00dULL;
+	/* The write went to the host, not to memory. */
+	GUEST_ASSERT_EQ(*p, 0x1122334455667788ULL);
+	((volatile uint8_t *)p)[9] = 0x99;
+	GUEST_DONE();
+}
+
+static void readonly_slot_writes(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_readonly);
+	struct kvm_mem_region *r;
+	uint64_t data = 0;
+
+	TEST_REQUIRE(vm_check_cap(vm, KVM_CAP_READONLY_MEM));
+	r = vm_userspace_mem_region_add(vm, RO_SLOT, KVM_MEM_READONLY, RO_GPA,
+					PAGE_SIZE_4K);
+	*(uint64_t *)r->host_mem = 0x1122334455667788ULL;
+	virt_map(vm, RO_GPA, RO_GPA, PAGE_SIZE_4K);
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
+	TEST_ASSERT_EQ(vcpu->run->mmio.phys_addr, RO_GPA);
+	TEST_ASSERT_EQ(vcpu->run->mmio.len, 8);
+	TEST_ASSERT_EQ(vcpu->run->mmio.is_write, 1);
+	memcpy(&data, vcpu->run->mmio.data, 8);
+	TEST_ASSERT_EQ(data, 0xdeadbeefcafef00dULL);
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
+	TEST_ASSERT_EQ(vcpu->run->mmio.phys_addr, RO_GPA + 9);
+	TEST_ASSERT_EQ(vcpu->run->mmio.len, 1);
+	TEST_ASSERT_EQ(vcpu->run->mmio.is_write, 1);
+	TEST_ASSERT_EQ(vcpu->run->mmio.data[0], 0x99);
+	vcpu_run_expect_done(vcpu);
+	TEST_ASSERT_EQ(*(uint64_t *)r->host_mem, 0x1122334455667788ULL);
+	TEST_ASSERT_EQ(((uint8_t *)r->host_mem)[9], 0);
+	kvm_vm_free(vm);
+}
+
+static const struct kvm_test tests[] = {
+	KVM_TEST(mmio_forms),
+	KVM_TEST(readonly_slot_writes),
+};
+
+int main(int argc, char **argv)
+{
+	return kvm_test_main(argc, argv, tests, ARRAY_SIZE(tests), true);
+}
