@@ -2,10 +2,10 @@
 /*
  * minikvm-run - a small VMM for /dev/minikvm (or /dev/kvm).
  *
- * Today it only reports what the device offers (--info).  It is meant to
- * grow into "run a guest and show its exits": each action is one entry of
- * the actions table below, and options only fill struct run_opts, so a new
- * action or option is one table line plus its function.
+ * Reports what the device offers (--info), or runs a guest and shows its
+ * exits (--guest, guest.c).  Each action is one entry of the actions table
+ * below, and options only fill struct run_opts, so a new action or option
+ * is one table line plus its function.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -28,28 +28,41 @@ struct action {
 static const struct action actions[] = {
 	{ "info", run_info, "print the device's API version, mmap size, "
 			    "capabilities and a new vCPU's reset state" },
+	{ "guest", run_guest, "FILE: run a flat binary or an ELF image, print "
+			      "its serial port (0x3f8) and its exits" },
 };
 
 static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: minikvm-run ACTION [--dev PATH]\n\nactions:\n");
+	fprintf(f, "usage: minikvm-run ACTION [OPTIONS]\n\nactions:\n");
 	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		fprintf(f, "  --%-10s %s\n", actions[i].name, actions[i].help);
 	fprintf(f, "\noptions:\n"
-		   "  --dev PATH   device to use (default: $%s, else %s)\n"
-		   "  --help       this text\n", KVM_DEV_ENV, KVM_DEV_DEFAULT);
+		   "  --dev PATH       device to use (default: $%s, else %s)\n"
+		   "  --mode MODE      real, prot16, prot32, paging32, pae or long\n"
+		   "                   (default: real for a flat binary, long for ELF)\n"
+		   "  --load-addr A    gpa of a flat binary, 0x4000-0xffff (default 0x8000)\n"
+		   "  --max-exits N    stop after N exits (exit status 3)\n"
+		   "  --quiet          no line per exit on stderr\n"
+		   "  --help           this text\n", KVM_DEV_ENV, KVM_DEV_DEFAULT);
 }
 
 /* Fills opts from the command line; returns the chosen action or NULL. */
 static const struct action *parse_args(int argc, char **argv)
 {
-	enum { OPT_DEV = 256, OPT_HELP, OPT_ACTION };
+	enum { OPT_DEV = 256, OPT_HELP, OPT_ACTION, OPT_GUEST, OPT_MODE,
+	       OPT_LOAD_ADDR, OPT_MAX_EXITS, OPT_QUIET };
 	static const struct option long_opts[] = {
 		{ "dev", required_argument, NULL, OPT_DEV },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "info", no_argument, NULL, OPT_ACTION },
+		{ "guest", required_argument, NULL, OPT_GUEST },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "load-addr", required_argument, NULL, OPT_LOAD_ADDR },
+		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct action *chosen = NULL;
@@ -64,10 +77,25 @@ static const struct action *parse_args(int argc, char **argv)
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
+		case OPT_GUEST:
+			opts.guest = optarg;
+			__attribute__((fallthrough));	/* --guest is also the action */
 		case OPT_ACTION:
 			for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 				if (!strcmp(actions[i].name, long_opts[idx].name))
 					chosen = &actions[i];
+			break;
+		case OPT_MODE:
+			opts.mode = optarg;
+			break;
+		case OPT_LOAD_ADDR:
+			opts.load_addr = strtoull(optarg, NULL, 0);
+			break;
+		case OPT_MAX_EXITS:
+			opts.max_exits = strtoul(optarg, NULL, 0);
+			break;
+		case OPT_QUIET:
+			opts.quiet = true;
 			break;
 		default:
 			usage(stderr);

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * guest.c - minikvm-run --guest FILE: a tiny VMM loop.
+ *
+ * Loads FILE into a 4 MiB VM (x86_modes.c layout): a flat binary at
+ * --load-addr (default 0x8000), started in --mode (default real mode); an
+ * ELF executable's PT_LOAD segments at their addresses (all below 4 MiB),
+ * started at its entry point in --mode (default long mode; the first
+ * 4 MiB are identity mapped).  Then runs vCPU 0 until it halts:
+ *
+ *	OUT 0x3f8	one character to stdout (a 16550's transmit register)
+ *	IN 0x3fd	0x60: transmitter empty, so polling guests go on
+ *	other port I/O	logged; IN reads all ones
+ *	MMIO		logged; reads 0, writes dropped
+ *	HLT		exit status 0; SHUTDOWN, FAIL_ENTRY, INTERNAL_ERROR,
+ *			anything else: 1; --max-exits reached: 3
+ *
+ * Each exit is printed on stderr (unless --quiet) as "exit N: " and the
+ * fields of its reason.  A missing device, or minikvm without KVM_RUN,
+ * exits 4 like a skipped test.
+ */
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "minikvm/kvm_util.h"
+#include "minikvm/processor.h"
+#include "minikvm/x86_vm.h"
+#include "runner.h"
+
+#define SERIAL_BASE	0x3f8	/* COM1 */
+#define SERIAL_THR	(SERIAL_BASE + 0)	/* transmit holding register */
+#define SERIAL_LSR	(SERIAL_BASE + 5)	/* line status register */
+#define SERIAL_LSR_IDLE	0x60	/* THR empty, transmitter empty */
+#define FLAT_LOAD_DEFAULT 0x8000
+#define FLAT_MAX	(0x10000 - 0x4000)	/* what fits the real-mode layout */
+#define ELF_STACK_TOP	0x3ff000	/* RSP for an ELF guest */
+
+/* Returns the mode named @name; exits 2 if there is none. */
+static enum x86_guest_mode parse_mode(const char *name)
+{
+	int m;
+
+	for (m = 0; m < X86_MODE_NR; m++)
+		if (!strcmp(name, x86_guest_mode_name(m)))
+			return m;
+	fprintf(stderr, "minikvm-run: unknown mode '%s'\n", name);
+	exit(2);
+}
+
+/* Reads all of @path (at most @max bytes) into a new buffer. */
+static void *read_file(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	void *buf;
+	int fd = open(path, O_RDONLY);
+
+	TEST_ASSERT(fd >= 0 && !fstat(fd, &st), "cannot open %s", path);
+	TEST_ASSERT((size_t)st.st_size <= max, "%s is larger than %zu bytes",
+		    path, max);
+	buf = malloc(st.st_size ? st.st_size : 1);
+	TEST_ASSERT(buf && read(fd, buf, st.st_size) == st.st_size,
+		    "cannot read %s", path);
+	close(fd);
+	*len = st.st_size;
+	return buf;
+}
+
+/* Returns the entry point of ELF file @path. */
+static uint64_t elf_entry(const char *path)
+{
+	GElf_Ehdr ehdr;
+	Elf *elf;
+	int fd = open(path, O_RDONLY);
+
+	TEST_ASSERT(fd >= 0, "cannot open %s", path);
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	TEST_ASSERT(elf && gelf_getehdr(elf, &ehdr), "%s: %s", path,
+		    elf_errmsg(-1));
+	elf_end(elf);
+	close(fd);
+	return ehdr.e_entry;
+}
+
+/* Creates the VM for @opts->guest; returns it and its vCPU. */
+static struct kvm_vm *load_guest(const struct run_opts *opts,
+				 struct kvm_vcpu **vcpu)
+{
+	uint64_t gpa = opts->load_addr ? opts->load_addr : FLAT_LOAD_DEFAULT;
+	enum x86_guest_mode mode;
+	struct kvm_regs regs;
+	struct kvm_vm *vm;
+	size_t len;
+	char *buf;
+
+	buf = read_file(opts->guest, 64 << 20, &len);
+	if (len >= 4 && !memcmp(buf, "\x7f" "ELF", 4)) {
+		mode = opts->mode ? parse_mode(opts->mode) : X86_MODE_LONG;
+		vm = vm_create_with_code(vcpu, mode, FLAT_LOAD_DEFAULT, "", 0);
+		kvm_vm_elf_load_phys(vm, opts->guest);
+		vcpu_regs_get(*vcpu, &regs);
+		regs.rip = elf_entry(opts->guest);
+		regs.rsp = ELF_STACK_TOP;
+		vcpu_regs_set(*vcpu, &regs);
+	} else {
+		mode = opts->mode ? parse_mode(opts->mode) : X86_MODE_REAL;
+		TEST_ASSERT(len <= FLAT_MAX, "%s: a flat binary must fit in "
+			    "0x%x bytes", opts->guest, FLAT_MAX);
+		vm = vm_create_with_code(vcpu, mode, gpa, buf, len);
+	}
+	free(buf);
+	if (!opts->quiet)
+		fprintf(stderr, "minikvm-run: %s (%zu bytes) in %s mode on %s\n",
+			opts->guest, len, x86_guest_mode_name(mode),
+			kvm_dev_path());
+	return vm;
+}
+
+/* Serves one port I/O exit. */
+static void serve_io(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint8_t *data = vcpu_io_data(vcpu);
+	size_t n = (size_t)run->io.size * run->io.count;
+	size_t i;
+
+	if (run->io.direction == KVM_EXIT_IO_OUT) {
+		if (run->io.port == SERIAL_THR) {
+			for (i = 0; i < n; i += run->io.size)
+				putchar(data[i]);
+			fflush(stdout);
+		}
+		return;
+	}
+	memset(data, 0xff, n);
+	if (run->io.port == SERIAL_LSR)
+		memset(data, SERIAL_LSR_IDLE, n);
+	else if (run->io.port > SERIAL_BASE && run->io.port < SERIAL_BASE + 8)
+		memset(data, 0, n);
+}
+
+int run_guest(const struct run_opts *opts)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = load_guest(opts, &vcpu);
+	struct kvm_run *run = vcpu->run;
+	unsigned long exits = 0;
+	char prefix[32];
+	int status = -1;
+
+	while (status < 0) {
+		vcpu_run(vcpu);
+		exits++;
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			serve_io(vcpu);
+			break;
+		case KVM_EXIT_MMIO:
+			if (!run->mmio.is_write)
+				memset(run->mmio.data, 0, sizeof(run->mmio.data));
+			break;
+		case KVM_EXIT_HLT:
+			status = 0;
+			break;
+		default:
+			status = 1;
+			break;
+		}
+		/* After serving, so that an IN shows the value it gets. */
+		if (!opts->quiet) {
+			snprintf(prefix, sizeof(prefix), "exit %lu: ", exits);
+			kvm_run_dump(stderr, run, prefix);
+		}
+		if (status < 0 && opts->max_exits && exits >= opts->max_exits) {
+			fprintf(stderr, "minikvm-run: stopped after %lu exits\n",
+				exits);
+			status = 3;
+		}
+	}
+	if (status == 1) {
+		struct kvm_regs regs;
+
+		vcpu_regs_get(vcpu, &regs);
+		x86_regs_dump(stderr, &regs, "minikvm-run:   ");
+	}
+	if (!opts->quiet)
+		fprintf(stderr, "minikvm-run: %s after %lu exits\n",
+			vcpu_exit_reason_str(run->exit_reason), exits);
+	kvm_vm_free(vm);
+	return status;
+}
