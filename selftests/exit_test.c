@@ -6,7 +6,8 @@
  *  - HLT without an in-kernel local APIC exits with KVM_EXIT_HLT, RIP past
  *    the HLT (arch/x86/kvm/x86.c __kvm_emulate_halt());
  *  - ucalls: many GUEST_SYNC round trips, values from the host reaching the
- *    guest through its memory, GUEST_ASSERT_EQ reported with file and line;
+ *    guest through its memory, GUEST_ASSERT_EQ reported with file and line,
+ *    GUEST_PRINTF text reaching the host;
  *  - a triple fault (no usable IDT) is KVM_EXIT_SHUTDOWN;
  *  - a signal to the thread in KVM_RUN makes it return -EINTR with
  *    KVM_EXIT_INTR, and the guest resumes where it was on the next run;
@@ -110,6 +111,28 @@ static void guest_assert_reported(void)
 	ucall_abort_format(vcpu, &uc, msg, sizeof(msg));
 	TEST_ASSERT(strstr(msg, "exit_test.c:") && strstr(msg, "1 + 1 == 3") &&
 		    strstr(msg, "(0x2 vs 0x3)"), "abort message \"%s\"", msg);
+	kvm_vm_free(vm);
+}
+
+static void guest_prints(void)
+{
+	GUEST_PRINTF("n=%d u=%u x=%08x s=%s c=%c", -42, 42u, 0xbeef, "str", 'z');
+	GUEST_DONE();
+}
+
+static void guest_printf_reaches_host(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_prints);
+	struct ucall uc;
+	char text[UCALL_PRINTF_MAX];
+
+	vcpu_run(vcpu);
+	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_PRINTF);
+	ucall_printf_str(vcpu, &uc, text, sizeof(text));
+	TEST_ASSERT(!strcmp(text, "n=-42 u=42 x=0000beef s=str c=z"),
+		    "guest printed \"%s\"", text);
+	vcpu_run_expect_done(vcpu);
 	kvm_vm_free(vm);
 }
 
@@ -292,6 +315,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(hlt_exit),
 	KVM_TEST(ucall_roundtrips),
 	KVM_TEST(guest_assert_reported),
+	KVM_TEST(guest_printf_reaches_host),
 	KVM_TEST(guest_return_is_done),
 	KVM_TEST(unhandled_exception_reported),
 	KVM_TEST(exception_handler_runs),

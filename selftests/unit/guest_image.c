@@ -274,6 +274,28 @@ static void test_not_ucalls(void **state)
 	assert_int_equal(get_ucall(&vcpu, NULL), UCALL_NONE);
 }
 
+/* The guest's printf, run on the host: it is plain C. */
+static void test_guest_snprintf(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(guest_snprintf(buf, sizeof(buf), "%d %i %u", -5, 7, 3000000000u), 15);
+	assert_string_equal(buf, "-5 7 3000000000");
+	guest_snprintf(buf, sizeof(buf), "%x %X %08x %4d", 0xabc, 0xabc, 0x12, -3);
+	assert_string_equal(buf, "abc ABC 00000012   -3");
+	guest_snprintf(buf, sizeof(buf), "%lx %llu %zu %p", 0xffffffffffffffffUL,
+		       18446744073709551615ULL, (size_t)12, (void *)0x1000);
+	assert_string_equal(buf, "ffffffffffffffff 18446744073709551615 12 0x1000");
+	guest_snprintf(buf, sizeof(buf), "%s %c %%", "str", 'q');
+	assert_string_equal(buf, "str q %");
+	guest_snprintf(buf, sizeof(buf), "%05d %ld", -42, (long)INT64_MIN);
+	assert_string_equal(buf, "-0042 -9223372036854775808");
+	/* Truncation keeps the terminator and reports the full length. */
+	assert_int_equal(guest_snprintf(buf, 4, "abcdef"), 6);
+	assert_string_equal(buf, "abc");
+}
+
 static void test_exit_reason_names(void **state)
 {
 	(void)state;
@@ -292,6 +314,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ucall_sync, fake_guest, free_vm),
 		cmocka_unit_test_setup_teardown(test_ucall_abort_message, fake_guest, free_vm),
 		cmocka_unit_test_setup_teardown(test_not_ucalls, fake_guest, free_vm),
+		cmocka_unit_test(test_guest_snprintf),
 		cmocka_unit_test(test_exit_reason_names),
 	};
 

@@ -35,11 +35,8 @@ static void *read_at(int fd, uint64_t off, uint64_t len)
 	return buf;
 }
 
-int kvm_elf_for_each_load(const char *path,
-			  int (*load)(void *ctx, uint64_t vaddr,
-				      const void *data, uint64_t filesz,
-				      uint64_t memsz),
-			  void *ctx, uint64_t *end)
+int kvm_elf_for_each_load(const char *path, kvm_elf_load_fn load, void *ctx,
+			  uint64_t *end)
 {
 	GElf_Ehdr ehdr;
 	GElf_Phdr ph;

@@ -118,16 +118,34 @@ const char *ucall_abort_format(struct kvm_vcpu *vcpu, const struct ucall *uc,
 	return buf;
 }
 
+const char *ucall_printf_str(struct kvm_vcpu *vcpu, const struct ucall *uc,
+			     char *buf, size_t len)
+{
+	size_t n;
+
+	guest_str(vcpu, uc->args[0], buf, len);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')	/* the host adds its own */
+		buf[n - 1] = '\0';
+	return buf;
+}
+
 uint64_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc)
 {
+	char line[UCALL_PRINTF_MAX];
 	struct ucall tmp;
 	uint64_t cmd;
 
 	if (!uc)
 		uc = &tmp;
-	vcpu_run(vcpu);
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
-	cmd = get_ucall(vcpu, uc);
+	do {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		cmd = get_ucall(vcpu, uc);
+		if (cmd == UCALL_PRINTF)
+			ksft_print_msg("guest: %s\n",
+				       ucall_printf_str(vcpu, uc, line, sizeof(line)));
+	} while (cmd == UCALL_PRINTF);
 	if (cmd == UCALL_NONE) {
 		kvm_run_dump(stdout, vcpu->run, "#   ");
 		TEST_FAIL("vCPU %u: port I/O exit that is not a ucall", vcpu->id);

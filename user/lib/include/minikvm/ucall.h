@@ -15,6 +15,7 @@
  *	GUEST_ASSERT(cond)		UCALL_ABORT: file, line, expression
  *	GUEST_ASSERT_EQ(a, b)		UCALL_ABORT with both values
  *	GUEST_DONE()			UCALL_DONE
+ *	GUEST_PRINTF(fmt, ...)		UCALL_PRINTF: args[0] = gva of the text
  *
  * The guest half (ucall(), ucall_assert()) runs without libc: it must not
  * call anything that uses TLS, locks or syscalls.
@@ -22,7 +23,9 @@
 #ifndef MINIKVM_UCALL_H
 #define MINIKVM_UCALL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define UCALL_PORT	0x5c4	/* I/O port of every ucall; not a PC device port */
@@ -33,7 +36,10 @@ enum ucall_cmd {
 	UCALL_SYNC,	/* args[0] = "hello", args[1] = the guest's value */
 	UCALL_ABORT,	/* a guest assertion failed; see the fields below */
 	UCALL_DONE,	/* the guest finished */
+	UCALL_PRINTF,	/* args[0] = gva of a NUL-terminated line, args[1] = length */
 };
+
+#define UCALL_PRINTF_MAX	256	/* bytes of one GUEST_PRINTF, NUL included */
 
 /* ucall.flags for UCALL_ABORT. */
 #define UCALL_F_VALUES	(1U << 0)	/* args[0], args[1] are compared values */
@@ -62,6 +68,16 @@ void ucall(uint64_t cmd, int nargs, ...);
 void ucall_assert(const char *file, int line, const char *expr,
 		  bool has_values, uint64_t a, uint64_t b);
 
+/* snprintf for guest code (guest_print.c): %d %i %u %x %X %p %s %c %%,
+ * '0' flag, width, l/ll/z; returns the length the whole output needs. */
+int guest_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int guest_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Formats like guest_snprintf() and hands the text to the host. */
+void guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define GUEST_PRINTF(fmt, ...)	guest_printf(fmt, ##__VA_ARGS__)
 #define GUEST_SYNC(arg)		ucall(UCALL_SYNC, 2, (uint64_t)"hello", (uint64_t)(arg))
 #define GUEST_DONE()		ucall(UCALL_DONE, 0)
 
@@ -99,6 +115,10 @@ uint64_t get_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 const char *ucall_abort_format(struct kvm_vcpu *vcpu, const struct ucall *uc,
 			       char *buf, size_t len);
 
+/* Copies the text of UCALL_PRINTF @uc out of @vcpu's guest into @buf. */
+const char *ucall_printf_str(struct kvm_vcpu *vcpu, const struct ucall *uc,
+			     char *buf, size_t len);
+
 /* Fails the test with the guest's assertion message. */
 #define REPORT_GUEST_ASSERT(vcpu, uc)					\
 	do {								\
@@ -111,6 +131,7 @@ const char *ucall_abort_format(struct kvm_vcpu *vcpu, const struct ucall *uc,
 /*
  * Runs @vcpu until its next exit, asserts that it is a ucall, fails the
  * test on UCALL_ABORT, and returns the command (uc filled if non-NULL).
+ * GUEST_PRINTF lines are printed ("# guest: ...") and the vCPU run on.
  */
 uint64_t vcpu_run_ucall(struct kvm_vcpu *vcpu, struct ucall *uc);
 

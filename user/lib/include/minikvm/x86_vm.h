@@ -119,17 +119,17 @@ void x86_flat_data(struct kvm_segment *s, uint16_t sel, bool big);
 
 /* --- ELF (elf.c) --- */
 
+/* Called with one PT_LOAD segment: link address, file bytes, sizes. */
+typedef int (*kvm_elf_load_fn)(void *ctx, uint64_t vaddr, const void *data,
+			       uint64_t filesz, uint64_t memsz);
+
 /*
- * Calls @load for each PT_LOAD segment of the ELF file @path with the
- * segment's link address, its file bytes and memory size; stops at and
+ * Calls @load for each PT_LOAD segment of the ELF file @path; stops at and
  * returns the first non-zero result, else 0.  Asserts the file is an
  * x86-64 ELF executable.  Stores the highest segment end in *@end.
  */
-int kvm_elf_for_each_load(const char *path,
-			  int (*load)(void *ctx, uint64_t vaddr,
-				      const void *data, uint64_t filesz,
-				      uint64_t memsz),
-			  void *ctx, uint64_t *end);
+int kvm_elf_for_each_load(const char *path, kvm_elf_load_fn load, void *ctx,
+			  uint64_t *end);
 
 /* Copies the PT_LOAD segments of @path into guest memory at gpa == their
  * link address (zeroing the rest up to the memory size) and records the
