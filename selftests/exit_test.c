@@ -11,6 +11,7 @@
  *  - a triple fault (no usable IDT) is KVM_EXIT_SHUTDOWN;
  *  - a signal to the thread in KVM_RUN makes it return -EINTR with
  *    KVM_EXIT_INTR, and the guest resumes where it was on the next run;
+ *    with vcpu->retry_eintr, vcpu_run() re-enters by itself;
  *  - kvm_run->immediate_exit makes KVM_RUN return -EINTR without entering
  *    the guest (x86.c kvm_arch_vcpu_ioctl_run(), !vcpu->wants_to_run), after
  *    completing a pending IN (the value lands in RAX);
@@ -230,9 +231,12 @@ static void guest_spin(void)
 	GUEST_DONE();
 }
 
+static volatile sig_atomic_t sigusr1_count;
+
 static void on_sigusr1(int sig)
 {
 	(void)sig;
+	sigusr1_count++;
 }
 
 static void signal_interrupts_run(void)
@@ -265,6 +269,37 @@ static void signal_interrupts_run(void)
 	*(uint64_t *)addr_gva2hva(vm, (uintptr_t)&guest_stop) = 1;
 	vcpu_run_expect_done(vcpu);
 	timer_delete(timer);
+	kvm_vm_free(vm);
+}
+
+static volatile uint64_t guest_spins;
+
+/* Spins long enough for several timer signals, then finishes. */
+static void guest_spin_counted(void)
+{
+	while (guest_spins < 3 * 1000 * 1000)
+		guest_spins++;
+	GUEST_DONE();
+}
+
+static void signals_retried(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_spin_counted);
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
+				.sigev_signo = SIGUSR1 };
+	struct itimerspec its = { .it_value.tv_nsec = 1000 * 1000,
+				  .it_interval.tv_nsec = 1000 * 1000 };
+	timer_t timer;
+
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
+	TEST_ASSERT(!timer_create(CLOCK_MONOTONIC, &sev, &timer), "timer_create");
+	TEST_ASSERT(!timer_settime(timer, 0, &its, NULL), "timer_settime");
+	vcpu->retry_eintr = true;
+	vcpu_run_expect_done(vcpu);
+	timer_delete(timer);
+	ksft_print_msg("%d signals while the guest ran\n", (int)sigusr1_count);
 	kvm_vm_free(vm);
 }
 
@@ -321,6 +356,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(exception_handler_runs),
 	KVM_TEST(triple_fault_shutdown),
 	KVM_TEST(signal_interrupts_run),
+	KVM_TEST(signals_retried),
 	KVM_TEST(immediate_exit),
 };
 
