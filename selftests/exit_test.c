@@ -256,8 +256,7 @@ static void signal_interrupts_run(void)
 	TEST_ASSERT(!timer_settime(timer, 0, &its, NULL), "timer_settime");
 
 	ret = __vcpu_run(vcpu);
-	if (ret == -1 && errno == EINVAL && kvm_dev_is_minikvm())
-		vcpu_run(vcpu);		/* skips: no KVM_RUN yet */
+	vcpu_run_skip_if_missing(ret, errno);
 	TEST_ASSERT_ERRNO(ret, EINTR, "KVM_RUN interrupted by SIGUSR1");
 	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_INTR);
 	/* The guest was inside guest_spin(). */
@@ -321,8 +320,7 @@ static void immediate_exit(void)
 	vcpu_regs_get(vcpu, &before);
 	vcpu->run->immediate_exit = 1;
 	ret = __vcpu_run(vcpu);
-	if (ret == -1 && errno == EINVAL && kvm_dev_is_minikvm())
-		vcpu_run(vcpu);		/* skips: no KVM_RUN yet */
+	vcpu_run_skip_if_missing(ret, errno);
 	TEST_ASSERT_ERRNO(ret, EINTR, "KVM_RUN with immediate_exit");
 	vcpu_regs_get(vcpu, &after);
 	TEST_ASSERT(!memcmp(&before, &after, sizeof(before)),

@@ -26,11 +26,13 @@ int __vcpu_run(struct kvm_vcpu *vcpu)
  */
 static bool kvm_run_seen_working;
 
-static void skip_if_minikvm_lacks_run(int ret, int err)
+void vcpu_run_skip_if_missing(int ret, int err)
 {
 	if (ret == -1 && err == EINVAL && !kvm_run_seen_working &&
 	    kvm_dev_is_minikvm())
 		ksft_exit_skip("minikvm has no KVM_RUN yet\n");
+	if (!ret)
+		kvm_run_seen_working = true;
 }
 
 void vcpu_run(struct kvm_vcpu *vcpu)
@@ -40,10 +42,9 @@ void vcpu_run(struct kvm_vcpu *vcpu)
 	do {
 		ret = __vcpu_run(vcpu);
 	} while (ret == -1 && errno == EINTR && vcpu->retry_eintr);
-	skip_if_minikvm_lacks_run(ret, errno);
+	vcpu_run_skip_if_missing(ret, errno);
 	TEST_ASSERT(!ret, "KVM_RUN on vCPU %u failed, errno %s", vcpu->id,
 		    errno_name(errno));
-	kvm_run_seen_working = true;
 }
 
 static const char *const exit_names[] = {
