@@ -113,11 +113,13 @@ struct kvm_vcpu *vm_vcpu_add_long_mode(struct kvm_vm *vm, uint32_t id,
 	stack = vm_phy_pages_alloc(vm, GUEST_STACK_PAGES);
 	virt_map(vm, stack, stack, GUEST_STACK_PAGES * PAGE_SIZE_4K);
 	top = stack + GUEST_STACK_PAGES * PAGE_SIZE_4K;
-	/* As if guest_code had been called from guest_code_returned(): RSP
-	 * is 8 off 16-byte alignment at a function's first instruction. */
+	/*
+	 * As if guest_code had been called: its return address, on top of
+	 * the stack, leads to guest_code_returned(), and RSP is 8 off 16-byte
+	 * alignment as at any function's first instruction (SysV ABI).
+	 */
 	*(uint64_t *)addr_gpa2hva(vm, top - 8) = (uintptr_t)guest_code_returned;
 
-	vcpu_regs_get(vcpu, &regs);
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = (uintptr_t)guest_code;
 	regs.rsp = top - 8;

@@ -146,7 +146,9 @@ void kvm_vm_elf_load(struct kvm_vm *vm, const char *path);
 /*
  * Creates a VM with slot 0 of GUEST_MEM_SIZE, the test's image, page
  * tables, GDT, IDT and TSS, and one vCPU 0 about to call @guest_code in
- * long mode with a fresh stack.  Returns the VM, the vCPU in *@vcpu.
+ * long mode with a fresh stack (arguments: vcpu_args_set()).  If
+ * @guest_code returns, that is GUEST_DONE().  Returns the VM, the vCPU in
+ * *@vcpu.
  */
 struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu,
 				       void *guest_code);
@@ -154,7 +156,8 @@ struct kvm_vm *vm_create_with_one_vcpu(struct kvm_vcpu **vcpu,
 /* Sets up the tables of a long-mode VM whose image is already loaded. */
 void vm_init_long_mode(struct kvm_vm *vm);
 
-/* Adds vCPU @id about to call @guest_code in long mode. */
+/* Adds vCPU @id about to call @guest_code in long mode, with a stack of
+ * GUEST_STACK_PAGES of its own. */
 struct kvm_vcpu *vm_vcpu_add_long_mode(struct kvm_vm *vm, uint32_t id,
 				       void *guest_code);
 
