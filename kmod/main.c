@@ -91,8 +91,17 @@ static struct miscdevice mkvm_dev = {
 /* A backend with a missing op is a programming error: refuse it. */
 static bool mkvm_backend_complete(const struct mkvm_backend *be)
 {
+	bool runs = be->vm_init && be->vm_destroy && be->vcpu_create &&
+		    be->vcpu_free && be->vcpu_run && be->vcpu_load_state &&
+		    be->vcpu_save_state && be->unmap_range;
+	bool runs_none = !be->vm_init && !be->vm_destroy &&
+			 !be->vcpu_create && !be->vcpu_free && !be->vcpu_run &&
+			 !be->vcpu_load_state && !be->vcpu_save_state &&
+			 !be->unmap_range;
+
+	/* The run ops come all together (VMX has none yet: no KVM_RUN). */
 	return be->name && be->probe && be->setup && be->unsetup &&
-	       be->cpu_enable && be->cpu_disable;
+	       be->cpu_enable && be->cpu_disable && (runs || runs_none);
 }
 
 static int mkvm_pick_backend(void)

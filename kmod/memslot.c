@@ -70,10 +70,32 @@ static int mkvm_check_region(const struct kvm_userspace_memory_region *mem)
 	return 0;
 }
 
+/*
+ * Forget the guest frames [gfn, gfn + npages): the backend drops its
+ * mappings, then the pages are unpinned (marked dirty if they were
+ * writable) and every vCPU flushes its TLB before its next entry.
+ */
+static void mkvm_unpin_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
+{
+	struct page *page;
+	unsigned long i;
+
+	if (mkvm_be->unmap_range)
+		mkvm_be->unmap_range(vm, gfn, npages);
+	xa_for_each_range(&vm->pinned, i, page, gfn, gfn + npages - 1) {
+		bool dirty = xa_get_mark(&vm->pinned, i, MKVM_PIN_WRITABLE);
+
+		xa_erase(&vm->pinned, i);
+		unpin_user_pages_dirty_lock(&page, 1, dirty);
+	}
+	atomic_inc(&vm->tlb_gen);
+}
+
 static int mkvm_slot_delete(struct mkvm_vm *vm, struct mkvm_memslot *old)
 {
 	if (!old)
 		return -EINVAL;
+	mkvm_unpin_range(vm, old->base_gfn, old->npages);
 	xa_erase(&vm->slots, old->id);
 	vm->nr_slot_pages -= old->npages;
 	kfree(old);
@@ -130,6 +152,7 @@ static int mkvm_slot_modify(struct mkvm_vm *vm, struct mkvm_memslot *old,
 		r = mkvm_slot_check_place(vm, old->id, gfn, npages);
 		if (r)
 			return r;
+		mkvm_unpin_range(vm, old->base_gfn, old->npages);
 		old->base_gfn = gfn;
 	}
 	old->flags = mem->flags;
@@ -175,7 +198,81 @@ void mkvm_memslots_free(struct mkvm_vm *vm)
 	struct mkvm_memslot *slot;
 	unsigned long i;
 
-	xa_for_each(&vm->slots, i, slot)
+	xa_for_each(&vm->slots, i, slot) {
+		mkvm_unpin_range(vm, slot->base_gfn, slot->npages);
 		kfree(slot);
+	}
 	xa_destroy(&vm->slots);
+	xa_destroy(&vm->pinned);
+}
+
+/**
+ * mkvm_gfn_to_slot() - the memory slot holding a guest frame
+ * @vm: the VM, with slots_lock held
+ * @gfn: guest frame number
+ *
+ * Return: the slot, or NULL when @gfn is outside every slot (MMIO).
+ */
+struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn)
+{
+	struct mkvm_memslot *slot;
+	unsigned long i;
+
+	xa_for_each(&vm->slots, i, slot)
+		if (gfn >= slot->base_gfn && gfn < slot->base_gfn + slot->npages)
+			return slot;
+	return NULL;
+}
+
+/**
+ * mkvm_pin_gfn() - pin the host page behind a guest frame
+ * @vm: the VM, with slots_lock held, called by the thread of its mm
+ * @slot: the slot holding @gfn
+ * @gfn: guest frame number
+ * @write: the guest is writing
+ * @page: the pinned page
+ * @writable: whether it was pinned for writing (and may be mapped so)
+ *
+ * A frame stays pinned until its slot is deleted or moved or the VM goes.
+ * A writable slot is pinned for writing even on a read, so that the guest
+ * does not fault again on its first write; a read-only slot never is.
+ *
+ * Return: 0, or the error of pinning (-EFAULT for an unmapped address).
+ */
+int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
+		 bool write, struct page **page, bool *writable)
+{
+	unsigned long hva = slot->userspace_addr +
+			    ((gfn - slot->base_gfn) << PAGE_SHIFT);
+	bool slot_rw = !(slot->flags & KVM_MEM_READONLY);
+	struct page *old = xa_load(&vm->pinned, gfn);
+	int r;
+
+	if (old) {
+		*writable = xa_get_mark(&vm->pinned, gfn, MKVM_PIN_WRITABLE);
+		if (*writable || !write) {
+			*page = old;
+			return 0;
+		}
+	}
+	*writable = slot_rw;
+	r = pin_user_pages_fast(hva, 1, FOLL_LONGTERM |
+				(slot_rw ? FOLL_WRITE : 0), page);
+	if (r != 1 && slot_rw && !write) {
+		/* A read of memory the host mapped read-only. */
+		*writable = false;
+		r = pin_user_pages_fast(hva, 1, FOLL_LONGTERM, page);
+	}
+	if (r != 1)
+		return r < 0 ? r : -EFAULT;
+	if (old)
+		unpin_user_page(old);	/* the backend maps the new one */
+	r = xa_err(xa_store(&vm->pinned, gfn, *page, GFP_KERNEL_ACCOUNT));
+	if (r) {
+		unpin_user_page(*page);
+		return r;
+	}
+	if (*writable)
+		xa_set_mark(&vm->pinned, gfn, MKVM_PIN_WRITABLE);
+	return 0;
 }

@@ -57,6 +57,8 @@ struct mkvm_vcpu {
 	struct kvm_run *run;	/* (c) mmap page 0, shared with userspace */
 	struct page *pio_page;	/* (c) mmap page 1, I/O string data */
 	struct mkvm_x86_state arch;	/* (u) architectural register state */
+	int last_cpu;		/* (u) physical CPU of the last VM-entry */
+	void *be;		/* (c) backend state (VMCB/VMCS...) */
 };
 
 struct mkvm_vm {
@@ -70,7 +72,18 @@ struct mkvm_vm {
 	struct mutex slots_lock;	/* (c) serialises memslot updates */
 	struct xarray slots;	/* (s) id -> struct mkvm_memslot */
 	u64 nr_slot_pages;	/* (s) sum of npages over all slots */
+
+	/*
+	 * Guest pages pinned for nested paging: gfn -> struct page, tagged
+	 * MKVM_PIN_WRITABLE when pinned for writing.  Changed with slots_lock
+	 * held, like the backend's tables that map them.
+	 */
+	struct xarray pinned;	/* (s) */
+	atomic_t tlb_gen;	/* (a) bumped when mappings go away */
+	void *be;		/* (c) backend state (nested page tables...) */
 };
+
+#define MKVM_PIN_WRITABLE	XA_MARK_1
 
 /*
  * struct mkvm_backend - what a vendor backend provides.  One const instance
@@ -97,6 +110,30 @@ struct mkvm_backend {
 	 * after mkvm_x86_reset().  vCPU creation, process context.
 	 */
 	void (*vcpu_reset)(struct mkvm_vcpu *vcpu);
+	/*
+	 * Running guests: the ops below come all together or not at all (a
+	 * backend without them has no KVM_RUN).
+	 * Per-VM and per-vCPU hardware state.  Process context.
+	 */
+	int (*vm_init)(struct mkvm_vm *vm);
+	void (*vm_destroy)(struct mkvm_vm *vm);
+	int (*vcpu_create)(struct mkvm_vcpu *vcpu);
+	void (*vcpu_free)(struct mkvm_vcpu *vcpu);
+	/*
+	 * Enter the guest once and handle the exit.  Process context with the
+	 * vCPU mutex held; preemption is the backend's business.  Return: 1 to
+	 * enter again, 0 to return to userspace with vcpu->run filled in, or
+	 * a negative errno for KVM_RUN.
+	 */
+	int (*vcpu_run)(struct mkvm_vcpu *vcpu);
+	/*
+	 * Move the architectural state in (before the first entry of a
+	 * KVM_RUN) and out (when KVM_RUN returns).
+	 */
+	void (*vcpu_load_state)(struct mkvm_vcpu *vcpu);
+	void (*vcpu_save_state)(struct mkvm_vcpu *vcpu);
+	/* Drop the mappings of guest frames [gfn, gfn + npages). slots_lock held. */
+	void (*unmap_range)(struct mkvm_vm *vm, u64 gfn, u64 npages);
 };
 
 extern const struct mkvm_backend *mkvm_be;
@@ -121,6 +158,12 @@ void mkvm_vm_put(struct mkvm_vm *vm);
 int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region *mem);
 void mkvm_memslots_free(struct mkvm_vm *vm);
+struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);
+int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
+		 bool write, struct page **page, bool *writable);
+
+/* kmod/run.c */
+long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu);
 
 /* kmod/vcpu.c */
 int mkvm_vcpu_create(struct mkvm_vm *vm, u32 id);

@@ -108,6 +108,11 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_SREGS:
 		r = mkvm_vcpu_set_sregs(vcpu, argp);
 		break;
+	case KVM_RUN:
+		/* Without a run-capable backend, as unknown as any ioctl. */
+		r = (arg || !mkvm_be->vcpu_run) ? -EINVAL :
+			mkvm_vcpu_ioctl_run(vcpu);
+		break;
 	default:
 		/* KVM answers unknown vCPU ioctls with -EINVAL. */
 		r = -EINVAL;
@@ -154,8 +159,13 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 	mkvm_x86_reset(&vcpu->arch, id);
 	if (mkvm_be->vcpu_reset)
 		mkvm_be->vcpu_reset(vcpu);
+	vcpu->last_cpu = -1;
+	if (mkvm_be->vcpu_create && mkvm_be->vcpu_create(vcpu))
+		goto err_free_pio;
 	return vcpu;
 
+err_free_pio:
+	__free_page(vcpu->pio_page);
 err_free_run:
 	__free_page(run_page);
 err_free_vcpu:
@@ -165,6 +175,8 @@ err_free_vcpu:
 
 void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
+	if (mkvm_be->vcpu_free)
+		mkvm_be->vcpu_free(vcpu);
 	__free_page(vcpu->pio_page);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);

@@ -33,6 +33,8 @@ static void mkvm_vm_destroy(struct kref *ref)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		mkvm_vcpu_free(vm->vcpus[i]);
 	mkvm_memslots_free(vm);
+	if (mkvm_be->vm_destroy)
+		mkvm_be->vm_destroy(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 	mkvm_hw_put();
@@ -114,8 +116,16 @@ int mkvm_vm_create(unsigned long type)
 	mutex_init(&vm->lock);
 	mutex_init(&vm->slots_lock);
 	xa_init(&vm->slots);
+	xa_init(&vm->pinned);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	r = mkvm_be->vm_init ? mkvm_be->vm_init(vm) : 0;
+	if (r) {
+		mmdrop(vm->mm);
+		kfree(vm);
+		mkvm_hw_put();
+		return r;
+	}
 
 	r = anon_inode_getfd("minikvm-vm", &mkvm_vm_fops, vm,
 			     O_RDWR | O_CLOEXEC);

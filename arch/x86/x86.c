@@ -115,6 +115,69 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
 }
 
 /**
+ * mkvm_x86_is_canonical() - a 48-bit canonical address (bits 63:47 equal)
+ * @addr: linear address
+ */
+bool mkvm_x86_is_canonical(u64 addr)
+{
+	return (u64)((s64)(addr << 16) >> 16) == addr;
+}
+
+/**
+ * mkvm_x86_pat_valid() - every PAT entry holds a defined memory type
+ * @pat: IA32_PAT value
+ *
+ * Types 2 and 3 are reserved, as is anything above 7 (SDM Vol. 3A,
+ * "IA32_PAT MSR").
+ */
+bool mkvm_x86_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (i * 8);
+
+		if (type > 7 || type == 2 || type == 3)
+			return false;
+	}
+	return true;
+}
+
+/**
+ * mkvm_x86_exit_io() - describe a port I/O instruction as KVM_EXIT_IO
+ * @st: the vCPU's state, registers as the guest left them
+ * @run: the kvm_run page to fill
+ * @pio_data: the PIO data page (mmap page KVM_PIO_PAGE_OFFSET)
+ * @port: I/O port
+ * @size: access width, 1, 2 or 4 bytes
+ * @in: IN rather than OUT
+ * @next_rip: RIP of the next instruction
+ *
+ * One element, no string I/O: an OUT's data (from RAX) goes to the PIO page,
+ * an IN's data comes back there and lands in RAX on the next KVM_RUN.
+ */
+void mkvm_x86_exit_io(struct mkvm_x86_state *st, struct kvm_run *run,
+		      void *pio_data, u16 port, u8 size, bool in, u64 next_rip)
+{
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (in)
+		memset(pio_data, 0, size);	/* no stale data for userspace */
+	else
+		memcpy(pio_data, &st->regs.rax, size);
+	/* Kept here: the kvm_run page is userspace's to scribble on. */
+	st->pending = (struct mkvm_x86_pending) {
+		.exit_reason = KVM_EXIT_IO,
+		.next_rip = next_rip,
+		.io_size = in ? size : 0,
+	};
+}
+
+/**
  * mkvm_x86_set_regs() - KVM_SET_REGS: RFLAGS bit 1 always reads as one
  * @st: the vCPU's state
  * @regs: what userspace asked for
@@ -168,7 +231,7 @@ static bool cr4_is_valid(u64 cr4)
  * (KVM 6.1 stores any EFER given to KVM_SET_SREGS; minikvm refuses
  * reserved bits up front instead of failing the next VM-entry.)
  */
-static bool efer_is_valid(u64 efer)
+bool mkvm_x86_efer_valid(u64 efer)
 {
 	u64 ok = EFER_SCE | EFER_LME | EFER_LMA;
 
@@ -197,7 +260,7 @@ static bool sregs_are_valid(const struct kvm_sregs *s)
 			    ~GENMASK_ULL(MKVM_DEFAULT_MAXPHYADDR - 1, 0)))
 		return false;
 	return cr0_is_valid(s->cr0) && cr4_is_valid(s->cr4) &&
-	       efer_is_valid(s->efer);
+	       mkvm_x86_efer_valid(s->efer);
 }
 
 /**

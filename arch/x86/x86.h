@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include <linux/kvm.h>
 
+#include "decode.h"
+
 /*
  * Guest MAXPHYADDR while userspace has set no guest CPUID: KVM assumes 36
  * bits in that case, and so does minikvm (Intel SDM Vol. 3A, "Physical
@@ -32,13 +34,31 @@
 #define MKVM_SEG_TYPE_TSS32_BUSY	0xb
 #define MKVM_RESET_RDX		0x600
 
+/*
+ * An exit userspace is handling: the next KVM_RUN finishes the instruction
+ * (RIP past it; for an IN, the data into RAX) before entering the guest.
+ */
+struct mkvm_x86_pending {
+	u32 exit_reason;	/* KVM_EXIT_IO or _MMIO; 0: nothing pending */
+	u64 next_rip;		/* where the guest resumes */
+	u8 io_size;		/* IN: bytes into RAX */
+	u8 ins_size;		/* INS: bytes to ES:rDI */
+	u8 addr_size;		/* INS: address size */
+	struct mkvm_insn insn;	/* MMIO: the decoded instruction */
+	u64 movs_dst;		/* MMIO read by MOVS: where the data goes */
+};
+
 struct mkvm_x86_state {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;		/* interrupt_bitmap kept all zero */
 	int pending_irq;		/* external interrupt to inject, or -1 */
+	struct mkvm_x86_pending pending;
 };
 
 u64 mkvm_x86_max_gfn(void);
+bool mkvm_x86_is_canonical(u64 addr);
+bool mkvm_x86_pat_valid(u64 pat);
+bool mkvm_x86_efer_valid(u64 efer);
 void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id);
 void mkvm_x86_set_regs(struct mkvm_x86_state *st,
 		       const struct kvm_regs *regs);
@@ -46,5 +66,14 @@ void mkvm_x86_get_sregs(const struct mkvm_x86_state *st,
 			struct kvm_sregs *sregs);
 int mkvm_x86_set_sregs(struct mkvm_x86_state *st,
 		       const struct kvm_sregs *sregs);
+void mkvm_x86_exit_io(struct mkvm_x86_state *st, struct kvm_run *run,
+		      void *pio_data, u16 port, u8 size, bool in, u64 next_rip);
+
+struct mkvm_vcpu;
+/* emulate.c */
+int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
+		       bool rep, u64 next_rip);
+int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa);
+int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu);
 
 #endif /* MINIKVM_X86_H */

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The exits both vendors finish in software on the vCPU's architectural
+ * state: string port I/O (INS/OUTS, one element per exit) and MMIO (an
+ * access outside every memory slot, or a write to a read-only one, decoded
+ * with decode.c into KVM_EXIT_MMIO).  Also the guest page walk and guest
+ * memory access they need.
+ *
+ * Context: process context, vCPU mutex held, current->mm is the VM's; the
+ * backend has saved the guest state into vcpu->arch before calling in and
+ * loads it back afterwards.
+ */
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+
+#include "minikvm.h"
+#include "decode.h"
+
+#define PTE_P		BIT_ULL(0)
+#define PTE_PS		BIT_ULL(7)
+#define PTE_ADDR	GENMASK_ULL(51, 12)
+#define X86_EFLAGS_DF_BIT	10
+
+/* Copy guest-physical memory; -EFAULT outside the slots. */
+static int mkvm_guest_rw(struct mkvm_vm *vm, u64 gpa, void *buf,
+			 unsigned int len, bool write)
+{
+	struct mkvm_memslot *slot;
+	unsigned long hva;
+	int r = -EFAULT;
+
+	mutex_lock(&vm->slots_lock);
+	slot = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
+	if (slot && (!write || !(slot->flags & KVM_MEM_READONLY)) &&
+	    (gpa & ~PAGE_MASK) + len <= PAGE_SIZE) {
+		hva = slot->userspace_addr +
+		      ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE +
+		      (gpa & ~PAGE_MASK);
+		if (write)
+			r = copy_to_user((void __user *)hva, buf, len);
+		else
+			r = copy_from_user(buf, (void __user *)hva, len);
+		r = r ? -EFAULT : 0;
+	}
+	mutex_unlock(&vm->slots_lock);
+	return r;
+}
+
+static int mkvm_read_pte(struct mkvm_vm *vm, u64 gpa, u64 *pte, bool wide)
+{
+	u32 pte32;
+
+	if (wide)
+		return mkvm_guest_rw(vm, gpa, pte, 8, false);
+	if (mkvm_guest_rw(vm, gpa, &pte32, 4, false))
+		return -EFAULT;
+	*pte = pte32;
+	return 0;
+}
+
+/*
+ * Linear to guest-physical address through the guest's own paging: none,
+ * 32-bit, PAE or 4-level (SDM Vol. 3A, "Paging").  Large pages included;
+ * access rights are not checked (the hardware already did for the access
+ * that exited).  Return: 0 or -EFAULT for a non-present mapping.
+ */
+static int mkvm_gva_to_gpa(struct mkvm_vcpu *vcpu, u64 gva, u64 *gpa)
+{
+	const struct kvm_sregs *s = &vcpu->arch.sregs;
+	struct mkvm_vm *vm = vcpu->vm;
+	int level, levels, bits = 9;
+	bool wide = true;
+	u64 table, pte;
+
+	if (!(s->cr0 & X86_CR0_PG)) {
+		*gpa = (u32)gva;
+		return 0;
+	}
+	if (s->efer & EFER_LMA) {
+		levels = 4;
+		table = s->cr3 & PTE_ADDR;
+	} else if (s->cr4 & X86_CR4_PAE) {
+		/* The four PDPTEs sit at CR3[31:5]. */
+		gva = (u32)gva;
+		if (mkvm_read_pte(vm, (s->cr3 & GENMASK_ULL(31, 5)) +
+				  (gva >> 30) * 8, &pte, true) ||
+		    !(pte & PTE_P))
+			return -EFAULT;
+		levels = 2;
+		table = pte & PTE_ADDR;
+	} else {
+		gva = (u32)gva;
+		levels = 2;
+		bits = 10;
+		wide = false;
+		table = s->cr3 & GENMASK_ULL(31, 12);
+	}
+	for (level = levels; level >= 1; level--) {
+		unsigned int shift = PAGE_SHIFT + bits * (level - 1);
+		u64 idx = (gva >> shift) & ((1ULL << bits) - 1);
+
+		if (mkvm_read_pte(vm, table + idx * (wide ? 8 : 4), &pte, wide) ||
+		    !(pte & PTE_P))
+			return -EFAULT;
+		if (level == 1 || (pte & PTE_PS)) {
+			u64 base = pte & PTE_ADDR & ~((1ULL << shift) - 1);
+
+			/* 4 MiB pages keep PA bits 39:32 in PDE bits 20:13. */
+			if (!wide && level == 2)
+				base = (pte & GENMASK_ULL(31, 22)) |
+				       ((pte >> 13) & 0xff) << 32;
+			*gpa = base | (gva & ((1ULL << shift) - 1));
+			return 0;
+		}
+		table = pte & PTE_ADDR;
+	}
+	return -EFAULT;
+}
+
+/* Read or write guest memory at a linear address, page by page. */
+static int mkvm_guest_linear_rw(struct mkvm_vcpu *vcpu, u64 gva, void *buf,
+				unsigned int len, bool write)
+{
+	while (len) {
+		unsigned int n = min_t(unsigned int, len,
+				       PAGE_SIZE - (gva & ~PAGE_MASK));
+		u64 gpa;
+
+		if (mkvm_gva_to_gpa(vcpu, gva, &gpa) ||
+		    mkvm_guest_rw(vcpu->vm, gpa, buf, n, write))
+			return -EFAULT;
+		gva += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The GPRs in decode.c's architectural order, and back. */
+static void mkvm_gprs_get(const struct kvm_regs *r, u64 g[MKVM_NR_GPRS])
+{
+	g[MKVM_RAX] = r->rax; g[MKVM_RCX] = r->rcx; g[MKVM_RDX] = r->rdx;
+	g[MKVM_RBX] = r->rbx; g[MKVM_RSP] = r->rsp; g[MKVM_RBP] = r->rbp;
+	g[MKVM_RSI] = r->rsi; g[MKVM_RDI] = r->rdi; g[MKVM_R8] = r->r8;
+	g[MKVM_R9] = r->r9; g[MKVM_R10] = r->r10; g[MKVM_R11] = r->r11;
+	g[MKVM_R12] = r->r12; g[MKVM_R13] = r->r13; g[MKVM_R14] = r->r14;
+	g[MKVM_R15] = r->r15;
+}
+
+static void mkvm_gprs_set(struct kvm_regs *r, const u64 g[MKVM_NR_GPRS])
+{
+	r->rax = g[MKVM_RAX]; r->rcx = g[MKVM_RCX]; r->rdx = g[MKVM_RDX];
+	r->rbx = g[MKVM_RBX]; r->rsp = g[MKVM_RSP]; r->rbp = g[MKVM_RBP];
+	r->rsi = g[MKVM_RSI]; r->rdi = g[MKVM_RDI]; r->r8 = g[MKVM_R8];
+	r->r9 = g[MKVM_R9]; r->r10 = g[MKVM_R10]; r->r11 = g[MKVM_R11];
+	r->r12 = g[MKVM_R12]; r->r13 = g[MKVM_R13]; r->r14 = g[MKVM_R14];
+	r->r15 = g[MKVM_R15];
+}
+
+/* Code size of the vCPU's current mode (SDM Vol. 1, "Operating Modes"). */
+static unsigned int mkvm_cpu_mode(const struct kvm_sregs *s)
+{
+	if ((s->efer & EFER_LMA) && s->cs.l)
+		return MKVM_MODE_64;
+	if ((s->cr0 & X86_CR0_PE) && s->cs.db)
+		return MKVM_MODE_32;
+	return MKVM_MODE_16;
+}
+
+/* A register's low @size bytes changed by @delta, upper bits as x86 does. */
+static u64 mkvm_reg_add(u64 reg, s64 delta, unsigned int size)
+{
+	u64 mask = size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+	u64 val = (reg + delta) & mask;
+
+	return size == 2 ? (reg & ~mask) | val : val;
+}
+
+static struct kvm_segment *mkvm_seg(struct kvm_sregs *s, unsigned int seg)
+{
+	switch (seg) {
+	case MKVM_SEG_ES: return &s->es;
+	case MKVM_SEG_CS: return &s->cs;
+	case MKVM_SEG_SS: return &s->ss;
+	case MKVM_SEG_FS: return &s->fs;
+	case MKVM_SEG_GS: return &s->gs;
+	default: return &s->ds;
+	}
+}
+
+/* Linear address of seg:offset, 64-bit mode ignoring bases but FS/GS. */
+static u64 mkvm_linear(struct mkvm_vcpu *vcpu, unsigned int seg, u64 off)
+{
+	struct kvm_sregs *s = &vcpu->arch.sregs;
+
+	if (mkvm_cpu_mode(s) == MKVM_MODE_64 &&
+	    seg != MKVM_SEG_FS && seg != MKVM_SEG_GS)
+		return off;
+	return mkvm_seg(s, seg)->base + off;
+}
+
+static int mkvm_internal_error(struct mkvm_vcpu *vcpu, u32 suberror)
+{
+	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	vcpu->run->internal.suberror = suberror;
+	vcpu->run->internal.ndata = 0;
+	return 0;
+}
+
+/*
+ * The segment override among the prefixes of the instruction at CS:RIP
+ * (else @dflt), and its address size in bytes: the mode's, switched by
+ * 0x67 (SDM Vol. 1, "Address-Size Attribute").
+ */
+static unsigned int mkvm_string_prefixes(struct mkvm_vcpu *vcpu,
+					 unsigned int dflt, u8 *addr_size)
+{
+	static const u8 prefix_seg[] = {
+		[0x26] = MKVM_SEG_ES + 1, [0x2e] = MKVM_SEG_CS + 1,
+		[0x36] = MKVM_SEG_SS + 1, [0x3e] = MKVM_SEG_DS + 1,
+		[0x64] = MKVM_SEG_FS + 1, [0x65] = MKVM_SEG_GS + 1,
+	};
+	unsigned int mode = mkvm_cpu_mode(&vcpu->arch.sregs);
+	u8 bytes[MKVM_INSN_MAX_LEN];
+	unsigned int i, seg = dflt;
+	u64 rip = mkvm_linear(vcpu, MKVM_SEG_CS, vcpu->arch.regs.rip);
+	bool a67 = false;
+
+	if (!mkvm_guest_linear_rw(vcpu, rip, bytes, sizeof(bytes), false)) {
+		for (i = 0; i < sizeof(bytes); i++) {
+			u8 b = bytes[i];
+
+			if (b < sizeof(prefix_seg) && prefix_seg[b])
+				seg = prefix_seg[b] - 1;
+			else if (b == 0x67)
+				a67 = true;
+			else if (b != 0x66 && b != 0xf2 && b != 0xf3 &&
+				 b != 0xf0 && !(mode == MKVM_MODE_64 &&
+						(b & 0xf0) == 0x40))
+				break;
+		}
+	}
+	if (mode == MKVM_MODE_64)
+		*addr_size = a67 ? 4 : 8;
+	else if (mode == MKVM_MODE_32)
+		*addr_size = a67 ? 2 : 4;
+	else
+		*addr_size = a67 ? 4 : 2;
+	return seg;
+}
+
+/**
+ * mkvm_x86_string_io() - INS/OUTS as KVM_EXIT_IO, one element per exit
+ * @vcpu: the vCPU, its state saved in vcpu->arch
+ * @port: I/O port
+ * @size: element size
+ * @in: INS rather than OUTS
+ * @rep: with a REP prefix
+ * @next_rip: RIP after the instruction
+ *
+ * OUTS reads its element from seg:rSI (DS unless overridden) now; INS
+ * writes its element to ES:rDI when the next KVM_RUN completes it.  With
+ * REP, rCX counts down and RIP stays on the instruction until it reaches 0
+ * (SDM Vol. 2B, "INS/INSB/INSW/INSD", "OUTS/OUTSB/OUTSW/OUTSD").
+ *
+ * Return: 1 to re-enter (REP with rCX already 0), 0 for userspace.
+ */
+int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
+		       bool rep, u64 next_rip)
+{
+	struct mkvm_x86_state *st = &vcpu->arch;
+	struct kvm_regs *r = &st->regs;
+	void *data = page_address(vcpu->pio_page);
+	s64 step = (r->rflags >> X86_EFLAGS_DF_BIT) & 1 ? -size : size;
+	u8 addr_size;
+	unsigned int seg = mkvm_string_prefixes(vcpu, MKVM_SEG_DS, &addr_size);
+	u64 mask = addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+
+	if (rep && !(r->rcx & mask)) {
+		r->rip = next_rip;
+		return 1;
+	}
+	if (!in) {
+		if (mkvm_guest_linear_rw(vcpu, mkvm_linear(vcpu, seg,
+							   r->rsi & mask),
+					 data, size, false))
+			return mkvm_internal_error(vcpu,
+						   KVM_INTERNAL_ERROR_EMULATION);
+		r->rsi = mkvm_reg_add(r->rsi, step, addr_size);
+	}
+	if (rep)
+		r->rcx = mkvm_reg_add(r->rcx, -1, addr_size);
+
+	vcpu->run->exit_reason = KVM_EXIT_IO;
+	vcpu->run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	vcpu->run->io.size = size;
+	vcpu->run->io.port = port;
+	vcpu->run->io.count = 1;
+	vcpu->run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (in)
+		memset(data, 0, size);
+	st->pending = (struct mkvm_x86_pending) {
+		.exit_reason = KVM_EXIT_IO,
+		.next_rip = (rep && (r->rcx & mask)) ? r->rip : next_rip,
+		.ins_size = in ? size : 0,
+		.addr_size = addr_size,
+	};
+	return 0;
+}
+
+/*
+ * MOVS with one side MMIO: if ES:rDI is the faulting address the guest
+ * writes MMIO with data read now from seg:rSI; else it reads MMIO and the
+ * data goes to ES:rDI at completion.  Return: 0 or -EFAULT.
+ */
+static int mkvm_movs_side(struct mkvm_vcpu *vcpu, struct mkvm_insn *insn,
+			  u64 gpa, u64 *val)
+{
+	struct kvm_regs *r = &vcpu->arch.regs;
+	u64 mask = insn->addr_size == 8 ? ~0ULL :
+		   (1ULL << (insn->addr_size * 8)) - 1;
+	u64 dst;
+
+	if (mkvm_gva_to_gpa(vcpu, mkvm_linear(vcpu, MKVM_SEG_ES,
+					      r->rdi & mask), &dst))
+		return -EFAULT;
+	insn->is_write = dst == gpa;
+	insn->is_read = !insn->is_write;
+	*val = 0;
+	if (insn->is_write)
+		return mkvm_guest_linear_rw(vcpu, mkvm_linear(vcpu, insn->seg,
+							      r->rsi & mask),
+					    val, insn->size, false);
+	return 0;
+}
+
+/**
+ * mkvm_x86_mmio() - an access outside the slots (or a write to a read-only
+ * one) as KVM_EXIT_MMIO
+ * @vcpu: the vCPU, its state saved in vcpu->arch
+ * @gpa: the faulting guest-physical address
+ *
+ * Decodes the instruction at CS:RIP (decode.c).  A store's data goes to
+ * userspace now; a load completes on the next KVM_RUN.  STOS and MOVS are
+ * one element per exit like string I/O; for MOVS the faulting address says
+ * which side is MMIO (the other is guest RAM, read now or written at
+ * completion).  What the decoder does not know ends in
+ * KVM_EXIT_INTERNAL_ERROR (emulation).
+ *
+ * Return: 0 (userspace).
+ */
+int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa)
+{
+	struct mkvm_x86_state *st = &vcpu->arch;
+	struct kvm_run *run = vcpu->run;
+	u8 bytes[MKVM_INSN_MAX_LEN];
+	u64 rip = mkvm_linear(vcpu, MKVM_SEG_CS, st->regs.rip);
+	struct mkvm_insn insn;
+	u64 g[MKVM_NR_GPRS], val;
+	unsigned int avail = 0;
+
+	/* As many bytes as are readable, up to 15 (two pages at most). */
+	while (avail < sizeof(bytes)) {
+		unsigned int n = min_t(unsigned int, sizeof(bytes) - avail,
+				       PAGE_SIZE - ((rip + avail) & ~PAGE_MASK));
+
+		if (mkvm_guest_linear_rw(vcpu, rip + avail, bytes + avail, n,
+					 false))
+			break;
+		avail += n;
+	}
+	if (mkvm_decode(bytes, avail, mkvm_cpu_mode(&st->sregs), &insn))
+		return mkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+	if (insn.op == MKVM_INSN_MOVS && mkvm_movs_side(vcpu, &insn, gpa, &val))
+		return mkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+
+	mkvm_gprs_get(&st->regs, g);
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.size;
+	run->mmio.is_write = insn.is_write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (insn.is_write) {
+		if (insn.op != MKVM_INSN_MOVS)
+			val = mkvm_insn_store_value(&insn, g);
+		memcpy(run->mmio.data, &val, insn.size);
+	}
+	st->pending = (struct mkvm_x86_pending) {
+		.exit_reason = KVM_EXIT_MMIO,
+		.next_rip = st->regs.rip + insn.len,
+		.insn = insn,
+	};
+	if (insn.op == MKVM_INSN_STOS || insn.op == MKVM_INSN_MOVS) {
+		u64 mask = insn.addr_size == 8 ? ~0ULL :
+			   (1ULL << (insn.addr_size * 8)) - 1;
+		s64 step = (st->regs.rflags >> X86_EFLAGS_DF_BIT) & 1 ?
+			   -insn.size : insn.size;
+
+		/* A MOVS read writes ES:rDI at completion, from this rDI. */
+		st->pending.movs_dst = mkvm_linear(vcpu, MKVM_SEG_ES,
+						   st->regs.rdi & mask);
+		st->regs.rdi = mkvm_reg_add(st->regs.rdi, step, insn.addr_size);
+		if (insn.op == MKVM_INSN_MOVS)
+			st->regs.rsi = mkvm_reg_add(st->regs.rsi, step,
+						    insn.addr_size);
+		if (insn.rep) {
+			st->regs.rcx = mkvm_reg_add(st->regs.rcx, -1,
+						    insn.addr_size);
+			if (st->regs.rcx & mask)
+				st->pending.next_rip = st->regs.rip;
+		}
+	}
+	return 0;
+}
+
+/**
+ * mkvm_x86_complete_exit() - finish the instruction userspace handled
+ * @vcpu: the vCPU, its state in vcpu->arch
+ *
+ * An IN writes its data into AL/AX/EAX (a 32-bit IN clears RAX's upper
+ * half, as a 32-bit register write does; SDM Vol. 1, "General-Purpose
+ * Registers in 64-Bit Mode"); an INS writes it to ES:rDI; an MMIO load
+ * writes kvm_run's data into its register.  Then RIP moves on.
+ *
+ * Return: 0, or -EFAULT when an INS target went away meanwhile.
+ */
+int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_x86_state *st = &vcpu->arch;
+	const void *data = page_address(vcpu->pio_page);
+	struct kvm_regs *r = &st->regs;
+	struct mkvm_x86_pending p = st->pending;
+	u64 val = 0, g[MKVM_NR_GPRS];
+
+	st->pending.exit_reason = 0;
+	if (p.exit_reason == KVM_EXIT_IO && p.io_size) {
+		memcpy(&val, data, p.io_size);
+		r->rax = p.io_size == 4 ? val :
+			 (r->rax & ~((1ULL << (p.io_size * 8)) - 1)) | val;
+	} else if (p.exit_reason == KVM_EXIT_IO && p.ins_size) {
+		u64 mask = p.addr_size == 8 ? ~0ULL :
+			   (1ULL << (p.addr_size * 8)) - 1;
+		s64 step = (r->rflags >> X86_EFLAGS_DF_BIT) & 1 ?
+			   -p.ins_size : p.ins_size;
+
+		if (mkvm_guest_linear_rw(vcpu, mkvm_linear(vcpu, MKVM_SEG_ES,
+							   r->rdi & mask),
+					 (void *)data, p.ins_size, true))
+			return -EFAULT;
+		r->rdi = mkvm_reg_add(r->rdi, step, p.addr_size);
+	} else if (p.exit_reason == KVM_EXIT_MMIO &&
+		   p.insn.op == MKVM_INSN_MOVS && p.insn.is_read) {
+		if (mkvm_guest_linear_rw(vcpu, p.movs_dst, vcpu->run->mmio.data,
+					 p.insn.size, true))
+			return -EFAULT;
+	} else if (p.exit_reason == KVM_EXIT_MMIO &&
+		   p.insn.op == MKVM_INSN_LOAD) {
+		memcpy(&val, vcpu->run->mmio.data, p.insn.size);
+		mkvm_gprs_get(r, g);
+		mkvm_insn_complete_load(&p.insn, g, val);
+		mkvm_gprs_set(r, g);
+	} else if (!p.exit_reason) {
+		return 0;
+	}
+	r->rip = p.next_rip;
+	return 0;
+}
