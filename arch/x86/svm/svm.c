@@ -56,6 +56,7 @@ static void svm_unsetup(void)
 {
 	int cpu;
 
+	svm_percpu_unsetup();
 	for_each_possible_cpu(cpu) {
 		struct page *page = per_cpu(svm_hsave_page, cpu);
 
@@ -80,6 +81,10 @@ static int svm_setup(void)
 			return -ENOMEM;
 		}
 		per_cpu(svm_hsave_page, cpu) = page;
+	}
+	if (svm_percpu_setup()) {
+		svm_unsetup();
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -139,4 +144,12 @@ const struct mkvm_backend svm_backend = {
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
 	.vcpu_reset = svm_vcpu_reset,
+	.vm_init = svm_vm_init,
+	.vm_destroy = svm_vm_destroy,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_free = svm_vcpu_free,
+	.vcpu_load_state = svm_vcpu_load_state,
+	.vcpu_save_state = svm_vcpu_save_state,
+	.vcpu_run = svm_vcpu_run,
+	.unmap_range = svm_npt_unmap_range,
 };

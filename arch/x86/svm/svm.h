@@ -24,4 +24,60 @@
 /* VM_CR MSR (APM Vol. 2, "VM_CR MSR"): SVMDIS set by firmware. */
 #define SVM_VM_CR_SVMDIS		BIT_ULL(4)
 
+#ifndef __ASSEMBLY__
+#include <linux/types.h>
+
+#include "svm_regs.h"
+#include "vmcb.h"
+
+struct mkvm_vm;
+struct mkvm_vcpu;
+struct page;
+
+/* Per-VM SVM state. */
+struct svm_vm {
+	u64 *npt_root;		/* (c) PML4 of the nested page tables */
+};
+
+/* FXSAVE image of the guest's x87/SSE state (SDM Vol. 1, "FXSAVE"). */
+struct svm_fxsave {
+	u8 bytes[512];
+} __aligned(16);
+
+/* Per-vCPU SVM state. */
+struct svm_vcpu {
+	struct vmcb *vmcb;	/* (c) the VMCB page */
+	u64 vmcb_pa;		/* (c) its physical address */
+	struct svm_gprs gprs;	/* guest GPRs but RAX/RSP, around VMRUN */
+	u64 asid_gen;		/* generation of asid on asid_cpu */
+	int asid_cpu;		/* CPU the ASID belongs to, -1: none yet */
+	int tlb_gen;		/* mkvm_vm.tlb_gen seen at the last entry */
+	struct svm_fxsave fpu;	/* guest x87/SSE state while not running */
+	unsigned long dr[4];	/* guest DR0-DR3 while not running */
+};
+
+/* npt.c */
+int svm_npt_init(struct svm_vm *svm_vm);
+void svm_npt_destroy(struct svm_vm *svm_vm);
+int svm_npt_map(struct svm_vm *svm_vm, u64 gfn, struct page *page,
+		bool writable);
+void svm_npt_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
+
+/* svm_vcpu.c */
+int svm_vm_init(struct mkvm_vm *vm);
+void svm_vm_destroy(struct mkvm_vm *vm);
+int svm_vcpu_create(struct mkvm_vcpu *vcpu);
+void svm_vcpu_free(struct mkvm_vcpu *vcpu);
+void svm_vcpu_load_state(struct mkvm_vcpu *vcpu);
+void svm_vcpu_save_state(struct mkvm_vcpu *vcpu);
+int svm_vcpu_run(struct mkvm_vcpu *vcpu);
+int svm_percpu_setup(void);
+void svm_percpu_unsetup(void);
+
+/* svm_exit.c */
+int svm_handle_exit(struct mkvm_vcpu *vcpu);
+void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_err,
+			  u32 err);
+#endif
+
 #endif /* MINIKVM_SVM_H */

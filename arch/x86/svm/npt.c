@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Nested page tables for SVM: four levels in the ordinary x86-64 long-mode
+ * format, built on demand as the guest touches memory (APM Vol. 2, "Nested
+ * Paging").  All nested accesses count as user accesses, so every entry has
+ * U/S set.
+ *
+ * Context: process context with the VM's slots_lock held (tables change only
+ * on a nested page fault or when a slot goes away).
+ */
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+
+#include "minikvm.h"
+#include "svm.h"
+
+#define NPT_P		BIT_ULL(0)	/* present */
+#define NPT_RW		BIT_ULL(1)	/* writable */
+#define NPT_US		BIT_ULL(2)	/* user: required for nested entries */
+#define NPT_ADDR	GENMASK_ULL(51, 12)
+#define NPT_LEVELS	4
+#define NPT_ENTRIES	512
+
+/* Index of @gpa's entry in a table of @level (1: page table ... 4: PML4). */
+static unsigned int npt_index(u64 gpa, int level)
+{
+	return (gpa >> (PAGE_SHIFT + 9 * (level - 1))) & (NPT_ENTRIES - 1);
+}
+
+/*
+ * The level-1 entry that maps @gpa, allocating the tables on the way when
+ * @alloc; NULL when a table is missing (and !@alloc) or memory ran out.
+ */
+static u64 *npt_leaf(struct svm_vm *svm_vm, u64 gpa, bool alloc)
+{
+	u64 *table = svm_vm->npt_root;
+	int level;
+
+	for (level = NPT_LEVELS; level > 1; level--) {
+		u64 *e = &table[npt_index(gpa, level)];
+
+		if (!(*e & NPT_P)) {
+			struct page *page;
+
+			if (!alloc)
+				return NULL;
+			page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+			if (!page)
+				return NULL;
+			*e = page_to_phys(page) | NPT_P | NPT_RW | NPT_US;
+		}
+		table = phys_to_virt(*e & NPT_ADDR);
+	}
+	return &table[npt_index(gpa, 1)];
+}
+
+/**
+ * svm_npt_map() - map a guest frame to a host page
+ * @svm_vm: the VM's SVM state
+ * @gfn: guest frame
+ * @page: the pinned host page
+ * @writable: map it writable
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int svm_npt_map(struct svm_vm *svm_vm, u64 gfn, struct page *page,
+		bool writable)
+{
+	u64 *pte = npt_leaf(svm_vm, gfn << PAGE_SHIFT, true);
+
+	if (!pte)
+		return -ENOMEM;
+	WRITE_ONCE(*pte, page_to_phys(page) | NPT_P | NPT_US |
+		   (writable ? NPT_RW : 0));
+	return 0;
+}
+
+/* mkvm_backend.unmap_range: only pinned frames can be mapped. */
+void svm_npt_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
+{
+	struct svm_vm *svm_vm = vm->be;
+	struct page *page;
+	unsigned long i;
+
+	xa_for_each_range(&vm->pinned, i, page, gfn, gfn + npages - 1) {
+		u64 *pte = npt_leaf(svm_vm, (u64)i << PAGE_SHIFT, false);
+
+		if (pte)
+			WRITE_ONCE(*pte, 0);
+	}
+}
+
+static void npt_free_table(u64 *table, int level)
+{
+	unsigned int i;
+
+	if (level > 1) {
+		for (i = 0; i < NPT_ENTRIES; i++)
+			if (table[i] & NPT_P)
+				npt_free_table(phys_to_virt(table[i] & NPT_ADDR),
+					       level - 1);
+	}
+	free_page((unsigned long)table);
+}
+
+int svm_npt_init(struct svm_vm *svm_vm)
+{
+	svm_vm->npt_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!svm_vm->npt_root)
+		return -ENOMEM;
+	return 0;
+}
+
+void svm_npt_destroy(struct svm_vm *svm_vm)
+{
+	npt_free_table(svm_vm->npt_root, NPT_LEVELS);
+}

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * SVM #VMEXIT handlers, one short function per exit code, dispatched through
+ * a table (APM Vol. 2, Appendix C "SVM Intercept Exit Codes").  A handler
+ * returns 1 to enter the guest again, 0 to return to userspace with
+ * kvm_run filled in, or a negative errno for KVM_RUN.  An exit code without
+ * a handler reaches userspace as KVM_EXIT_INTERNAL_ERROR with the code.
+ *
+ * What minikvm intercepts and why (svm_vcpu.c sets the bits):
+ *   INTR, NMI, SMI, INIT  the host's: taken by the host right after #VMEXIT
+ *   HLT, IOIO             userspace's (KVM_EXIT_HLT, KVM_EXIT_IO)
+ *   CPUID, MSR            emulated here; no MSR reaches the hardware
+ *   SHUTDOWN              a triple fault: KVM_EXIT_SHUTDOWN
+ *   VMRUN ... SKINIT, INVLPGA, MONITOR, MWAIT, XSETBV
+ *                         not offered to guests: #UD
+ *   NPF                   nested paging built on demand from the memslots
+ *
+ * Context: process context, preemption enabled, vCPU mutex held.
+ */
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <asm/msr-index.h>
+#include <asm/processor.h>
+
+#include "minikvm.h"
+#include "svm.h"
+
+#define X86_VEC_UD	6
+#define X86_VEC_GP	13
+
+/*
+ * CPUID bits the guest does not get: SVM (no nested SVM), and XSAVE/AVX,
+ * whose state minikvm does not switch yet (only x87/SSE, with FXSAVE).
+ */
+#define CPUID_80000001_ECX_SVM	BIT(2)
+#define CPUID_1_ECX_XSAVE	BIT(26)
+#define CPUID_1_ECX_OSXSAVE	BIT(27)
+#define CPUID_1_ECX_AVX		BIT(28)
+#define CPUID_1_ECX_HYPERVISOR	BIT(31)
+#define CPUID_7_EBX_AVX2	BIT(5)
+#define CPUID_7_EBX_AVX512	0xdc230000	/* F DQ IFMA PF ER CD BW VL */
+
+typedef int (*svm_exit_fn)(struct mkvm_vcpu *vcpu);
+
+void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_err,
+			  u32 err)
+{
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
+		       (has_err ? SVM_EVTINJ_VALID_ERR : 0);
+	c->event_inj_err = err;
+}
+
+/* RIP after an instruction of @len bytes, or the CPU's own NextRIP. */
+static void svm_skip(struct svm_vcpu *svm, unsigned int len)
+{
+	if (boot_cpu_has(X86_FEATURE_NRIPS) && svm->vmcb->control.next_rip)
+		svm->vmcb->save.rip = svm->vmcb->control.next_rip;
+	else
+		svm->vmcb->save.rip += len;
+}
+
+static int svm_exit_host_event(struct mkvm_vcpu *vcpu)
+{
+	return 1;	/* already handled by the host, after STGI */
+}
+
+static int svm_exit_ud(struct mkvm_vcpu *vcpu)
+{
+	svm_inject_exception(vcpu->be, X86_VEC_UD, false, 0);
+	return 1;
+}
+
+/* HLT is one byte (F4); KVM moves RIP past it before KVM_EXIT_HLT. */
+static int svm_exit_hlt(struct mkvm_vcpu *vcpu)
+{
+	svm_skip(vcpu->be, 1);
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return 0;
+}
+
+static int svm_exit_shutdown(struct mkvm_vcpu *vcpu)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return 0;
+}
+
+/*
+ * IN/OUT: EXITINFO1 has the port, width and kind, EXITINFO2 the RIP of the
+ * next instruction (APM Vol. 2, "IOIO Intercepts").
+ */
+static int svm_exit_io(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	u64 info = svm->vmcb->control.exit_info_1;
+	u8 size = (info & SVM_IOIO_SZ8) ? 1 : (info & SVM_IOIO_SZ16) ? 2 : 4;
+
+	if (info & SVM_IOIO_STR) {
+		/*
+		 * The address size comes from the instruction, not EXITINFO1's
+		 * A16/A32/A64 bits: QEMU's SVM reports those one bit off.
+		 */
+		int r;
+
+		svm_vcpu_save_state(vcpu);
+		r = mkvm_x86_string_io(vcpu, info >> SVM_IOIO_PORT_SHIFT, size,
+				       info & SVM_IOIO_TYPE_IN,
+				       info & SVM_IOIO_REP,
+				       svm->vmcb->control.exit_info_2);
+		svm_vcpu_load_state(vcpu);
+		return r;
+	}
+	vcpu->arch.regs.rax = svm->vmcb->save.rax;
+	mkvm_x86_exit_io(&vcpu->arch, vcpu->run, page_address(vcpu->pio_page),
+			 info >> SVM_IOIO_PORT_SHIFT, size,
+			 info & SVM_IOIO_TYPE_IN, svm->vmcb->control.exit_info_2);
+	return 0;
+}
+
+/*
+ * CPUID: the host's answer, filtered as above and with the hypervisor bit,
+ * until KVM_SET_CPUID2 gives the guest its own (CPUID is two bytes, 0F A2).
+ */
+static int svm_exit_cpuid(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	u32 leaf = svm->vmcb->save.rax, sub = svm->gprs.rcx;
+	u32 a, b, c, d;
+
+	cpuid_count(leaf, sub, &a, &b, &c, &d);
+	if (leaf == 1) {
+		c &= ~(CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX);
+		c |= CPUID_1_ECX_HYPERVISOR;
+	}
+	if (leaf == 7 && sub == 0)
+		b &= ~(CPUID_7_EBX_AVX2 | CPUID_7_EBX_AVX512);
+	if (leaf == 0xd)
+		a = b = c = d = 0;	/* no XSAVE state components */
+	if (leaf == 0x80000001)
+		c &= ~CPUID_80000001_ECX_SVM;
+	svm->vmcb->save.rax = a;
+	svm->gprs.rbx = b;
+	svm->gprs.rcx = c;
+	svm->gprs.rdx = d;
+	svm_skip(svm, 2);
+	return 1;
+}
+
+/*
+ * The MSRs a guest may use, kept in the VMCB where VMRUN/VMLOAD switch them
+ * (APM Vol. 2, Table B-2).  @write: WRMSR with *val; else RDMSR into *val.
+ * Return: 0, or -EINVAL for #GP (unknown MSR, or a value the MSR refuses).
+ */
+static int svm_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
+			  bool write)
+{
+	struct vmcb_save *v = &((struct svm_vcpu *)vcpu->be)->vmcb->save;
+	u64 *field;
+
+	switch (msr) {
+	case MSR_STAR:
+		field = &v->star;
+		break;
+	case MSR_LSTAR:
+		field = &v->lstar;
+		break;
+	case MSR_CSTAR:
+		field = &v->cstar;
+		break;
+	case MSR_SYSCALL_MASK:
+		field = &v->sfmask;
+		break;
+	case MSR_KERNEL_GS_BASE:
+		field = &v->kernel_gs_base;
+		break;
+	case MSR_FS_BASE:
+		field = &v->fs.base;
+		break;
+	case MSR_GS_BASE:
+		field = &v->gs.base;
+		break;
+	case MSR_IA32_SYSENTER_CS:
+		field = &v->sysenter_cs;
+		break;
+	case MSR_IA32_SYSENTER_ESP:
+		field = &v->sysenter_esp;
+		break;
+	case MSR_IA32_SYSENTER_EIP:
+		field = &v->sysenter_eip;
+		break;
+	case MSR_IA32_CR_PAT:
+		if (write && !mkvm_x86_pat_valid(*val))
+			return -EINVAL;
+		field = &v->g_pat;
+		break;
+	case MSR_EFER:
+		/*
+		 * SVME is minikvm's, not the guest's; LMA is the CPU's to set,
+		 * and LME cannot change while paging is on (APM Vol. 2,
+		 * "Enabling and Activating Long Mode").
+		 */
+		if (!write) {
+			*val = v->efer & ~EFER_SVME;
+			return 0;
+		}
+		if (!mkvm_x86_efer_valid(*val) ||
+		    ((*val ^ v->efer) & EFER_LME && v->cr0 & X86_CR0_PG))
+			return -EINVAL;
+		v->efer = (*val & ~EFER_LMA) | (v->efer & EFER_LMA) | EFER_SVME;
+		return 0;
+	case MSR_IA32_TSC:
+		if (write)
+			return -EINVAL;	/* no TSC offsetting yet */
+		*val = rdtsc() + ((struct svm_vcpu *)vcpu->be)->vmcb->control.tsc_offset;
+		return 0;
+	case MSR_IA32_APICBASE:
+		if (write)
+			return -EINVAL;	/* no local APIC to move yet */
+		*val = vcpu->arch.sregs.apic_base;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	/* Addresses must be canonical (APM Vol. 2, "Canonical Address Form"). */
+	if (write && msr != MSR_STAR && msr != MSR_SYSCALL_MASK &&
+	    msr != MSR_IA32_SYSENTER_CS && msr != MSR_IA32_CR_PAT &&
+	    !mkvm_x86_is_canonical(*val))
+		return -EINVAL;
+	if (write)
+		*field = *val;
+	else
+		*val = *field;
+	return 0;
+}
+
+/* RDMSR/WRMSR (0F 32 / 0F 30): EXITINFO1 is 1 for WRMSR. */
+static int svm_exit_msr(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	bool write = svm->vmcb->control.exit_info_1;
+	u32 msr = svm->gprs.rcx;
+	u64 val = (svm->gprs.rdx << 32) | (u32)svm->vmcb->save.rax;
+
+	if (svm_msr_access(vcpu, msr, &val, write)) {
+		svm_inject_exception(svm, X86_VEC_GP, true, 0);
+		return 1;
+	}
+	if (!write) {
+		svm->vmcb->save.rax = (u32)val;
+		svm->gprs.rdx = val >> 32;
+	}
+	svm_skip(svm, 2);
+	return 1;
+}
+
+/*
+ * A nested page fault inside a memory slot maps the frame (pinning the
+ * host page); outside every slot, or a write to a read-only slot, it is
+ * MMIO (APM Vol. 2, "Nested Page Fault": EXITINFO1 is the error code,
+ * EXITINFO2 the guest-physical address).
+ */
+static int svm_exit_npf(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	struct mkvm_vm *vm = vcpu->vm;
+	u64 gfn = svm->vmcb->control.exit_info_2 >> PAGE_SHIFT;
+	bool write = svm->vmcb->control.exit_info_1 & SVM_NPF_WRITE;
+	struct mkvm_memslot *slot;
+	struct page *page;
+	bool writable;
+	int r;
+
+	mutex_lock(&vm->slots_lock);
+	slot = mkvm_gfn_to_slot(vm, gfn);
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+		mutex_unlock(&vm->slots_lock);
+		svm_vcpu_save_state(vcpu);
+		r = mkvm_x86_mmio(vcpu, svm->vmcb->control.exit_info_2);
+		svm_vcpu_load_state(vcpu);
+		return r;
+	}
+	r = mkvm_pin_gfn(vm, slot, gfn, write, &page, &writable);
+	if (!r)
+		r = svm_npt_map(vm->be, gfn, page, writable);
+	mutex_unlock(&vm->slots_lock);
+	return r ? r : 1;
+}
+
+static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
+	[SVM_EXIT_INTR]		= svm_exit_host_event,
+	[SVM_EXIT_NMI]		= svm_exit_host_event,
+	[SVM_EXIT_SMI]		= svm_exit_host_event,
+	[SVM_EXIT_INIT]		= svm_exit_host_event,
+	[SVM_EXIT_CPUID]	= svm_exit_cpuid,
+	[SVM_EXIT_HLT]		= svm_exit_hlt,
+	[SVM_EXIT_INVLPGA]	= svm_exit_ud,
+	[SVM_EXIT_IOIO]		= svm_exit_io,
+	[SVM_EXIT_MSR]		= svm_exit_msr,
+	[SVM_EXIT_SHUTDOWN]	= svm_exit_shutdown,
+	[SVM_EXIT_VMRUN]	= svm_exit_ud,
+	[SVM_EXIT_VMMCALL]	= svm_exit_ud,
+	[SVM_EXIT_VMLOAD]	= svm_exit_ud,
+	[SVM_EXIT_VMSAVE]	= svm_exit_ud,
+	[SVM_EXIT_STGI]		= svm_exit_ud,
+	[SVM_EXIT_CLGI]		= svm_exit_ud,
+	[SVM_EXIT_SKINIT]	= svm_exit_ud,
+	[SVM_EXIT_MONITOR]	= svm_exit_ud,
+	[SVM_EXIT_MWAIT]	= svm_exit_ud,
+	[SVM_EXIT_XSETBV]	= svm_exit_ud,
+	[SVM_EXIT_NPF]		= svm_exit_npf,
+};
+
+/* Fill kvm_run for an exit minikvm cannot handle: KVM's internal error. */
+static int svm_exit_unhandled(struct mkvm_vcpu *vcpu, u64 code)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 2;
+	run->internal.data[0] = code;
+	run->internal.data[1] = vcpu->last_cpu;
+	return 0;
+}
+
+/**
+ * svm_handle_exit() - dispatch the #VMEXIT just taken
+ * @vcpu: the vCPU
+ *
+ * Return: as the handlers (file header).
+ */
+int svm_handle_exit(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	u64 code = svm->vmcb->control.exit_code;
+	svm_exit_fn fn = NULL;
+	int r;
+
+	if (code == SVM_EXIT_INVALID) {
+		/* VMRUN's consistency checks refused the state. */
+		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
+		vcpu->run->fail_entry.cpu = vcpu->last_cpu;
+		return 0;
+	}
+	if (code < SVM_EXIT_MAX)
+		fn = svm_exit_handlers[array_index_nospec(code, SVM_EXIT_MAX)];
+	if (!fn)
+		return svm_exit_unhandled(vcpu, code);
+	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+	r = fn(vcpu);
+	/* A handler that went to userspace without saying why: not handled. */
+	if (r == 0 && vcpu->run->exit_reason == KVM_EXIT_UNKNOWN)
+		return svm_exit_unhandled(vcpu, code);
+	return r;
+}

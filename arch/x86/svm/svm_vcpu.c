@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * SVM vCPUs: the VMCB, moving the architectural state in and out of it,
+ * ASIDs, and one trip into the guest.
+ *
+ * Context: process context with the vCPU mutex held; svm_vcpu_run()
+ * disables preemption, then interrupts and GIF, only around VMRUN.
+ *
+ * Manual: AMD APM Vol. 2, "Secure Virtual Machine": "VMRUN Instruction",
+ * "Canonicalization and Consistency Checks", "TLB Control", "Global
+ * Interrupt Flag".
+ */
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <asm/cpufeature.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#include <asm/msr.h>
+#include <asm/processor-flags.h>
+
+#include "minikvm.h"
+#include "svm.h"
+
+static_assert(offsetof(struct svm_gprs, rdi) == SVM_GPR_RDI);
+static_assert(offsetof(struct svm_gprs, r15) == SVM_GPR_R15);
+static_assert(sizeof(struct svm_gprs) == SVM_GPR_SIZE);
+
+/* Intercepts every guest needs (see the file header of svm_exit.c). */
+#define SVM_MISC1_INTERCEPTS						\
+	(SVM_ICPT_INTR | SVM_ICPT_NMI | SVM_ICPT_SMI | SVM_ICPT_INIT |	\
+	 SVM_ICPT_CPUID | SVM_ICPT_HLT | SVM_ICPT_INVLPGA |		\
+	 SVM_ICPT_IOIO_PROT | SVM_ICPT_MSR_PROT | SVM_ICPT_TASK_SWITCH |	\
+	 SVM_ICPT_SHUTDOWN)
+#define SVM_MISC2_INTERCEPTS						\
+	(SVM_ICPT_VMRUN | SVM_ICPT_VMMCALL | SVM_ICPT_VMLOAD |		\
+	 SVM_ICPT_VMSAVE | SVM_ICPT_STGI | SVM_ICPT_CLGI |		\
+	 SVM_ICPT_SKINIT | SVM_ICPT_MONITOR | SVM_ICPT_MWAIT |		\
+	 SVM_ICPT_XSETBV)
+
+/* Power-on PAT (SDM Vol. 3A, "PAT Initialization"). */
+#define SVM_PAT_DEFAULT		0x0007040600070406ULL
+/* DR6 and DR7 after RESET (SDM Vol. 3B, "Debug Registers"). */
+#define SVM_DR6_RESET		0xffff0ff0ULL
+#define SVM_DR7_RESET		0x400ULL
+/* FCW and MXCSR after FNINIT / RESET. */
+#define SVM_FCW_RESET		0x37f
+#define SVM_MXCSR_RESET		0x1f80
+
+#define SVM_IOPM_ORDER		2	/* 12 KiB used of 16 */
+#define SVM_MSRPM_ORDER		1	/* 8 KiB */
+
+/*
+ * Permission maps with every bit set: every port and every MSR exits, so
+ * nothing host-sensitive is reachable (APM Vol. 2, "I/O Permissions Map",
+ * "MSR Permissions Map").  Shared by all vCPUs.
+ */
+static struct page *svm_iopm, *svm_msrpm;
+
+/* Per-CPU: the host's VMSAVE area and the ASID allocator. */
+struct svm_cpu {
+	struct page *host_save;
+	u32 next_asid;		/* next ASID to hand out */
+	u64 asid_gen;		/* bumped when the ASIDs run out */
+};
+static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
+static u32 svm_max_asid;	/* ASIDs are 1 .. svm_max_asid */
+
+int svm_percpu_setup(void)
+{
+	int cpu;
+
+	svm_max_asid = cpuid_ebx(SVM_CPUID_FEATURES) - 1;
+	svm_iopm = alloc_pages(GFP_KERNEL, SVM_IOPM_ORDER);
+	svm_msrpm = alloc_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
+	if (!svm_iopm || !svm_msrpm)
+		goto err;
+	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
+	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
+
+		sc->host_save = alloc_pages_node(cpu_to_node(cpu),
+						 GFP_KERNEL | __GFP_ZERO, 0);
+		if (!sc->host_save)
+			goto err;
+		sc->next_asid = 1;
+		sc->asid_gen = 1;
+	}
+	return 0;
+err:
+	svm_percpu_unsetup();
+	return -ENOMEM;
+}
+
+void svm_percpu_unsetup(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
+
+		if (sc->host_save)
+			__free_page(sc->host_save);
+		sc->host_save = NULL;
+	}
+	if (svm_iopm)
+		__free_pages(svm_iopm, SVM_IOPM_ORDER);
+	if (svm_msrpm)
+		__free_pages(svm_msrpm, SVM_MSRPM_ORDER);
+	svm_iopm = NULL;
+	svm_msrpm = NULL;
+}
+
+int svm_vm_init(struct mkvm_vm *vm)
+{
+	struct svm_vm *svm_vm = kzalloc(sizeof(*svm_vm), GFP_KERNEL_ACCOUNT);
+	int r;
+
+	if (!svm_vm)
+		return -ENOMEM;
+	r = svm_npt_init(svm_vm);
+	if (r) {
+		kfree(svm_vm);
+		return r;
+	}
+	vm->be = svm_vm;
+	return 0;
+}
+
+void svm_vm_destroy(struct mkvm_vm *vm)
+{
+	svm_npt_destroy(vm->be);
+	kfree(vm->be);
+}
+
+/* The control area: intercepts, maps, nested paging (APM Table B-1). */
+static void svm_init_control(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	struct svm_vm *svm_vm = vcpu->vm->be;
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	c->intercept_misc1 = SVM_MISC1_INTERCEPTS;
+	c->intercept_misc2 = SVM_MISC2_INTERCEPTS;
+	c->iopm_base_pa = __sme_set(page_to_phys(svm_iopm));
+	c->msrpm_base_pa = __sme_set(page_to_phys(svm_msrpm));
+	/* The guest's RFLAGS.IF masks only virtual interrupts. */
+	c->int_ctl = SVM_V_INTR_MASKING;
+	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	c->nested_cr3 = __sme_set(virt_to_phys(svm_vm->npt_root));
+	svm->vmcb->save.g_pat = SVM_PAT_DEFAULT;
+}
+
+int svm_vcpu_create(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	struct page *page;
+
+	if (!svm)
+		return -ENOMEM;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page) {
+		kfree(svm);
+		return -ENOMEM;
+	}
+	svm->vmcb = page_address(page);
+	svm->vmcb_pa = __sme_set(page_to_phys(page));
+	svm->asid_cpu = -1;
+	/* FXSAVE layout: FCW at byte 0, MXCSR at byte 24. */
+	*(u16 *)&svm->fpu.bytes[0] = SVM_FCW_RESET;
+	*(u32 *)&svm->fpu.bytes[24] = SVM_MXCSR_RESET;
+	vcpu->be = svm;
+	svm_init_control(vcpu);
+	return 0;
+}
+
+void svm_vcpu_free(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+
+	free_page((unsigned long)svm->vmcb);
+	kfree(svm);
+}
+
+/* kvm_segment <-> VMCB segment (APM Vol. 2, "Segment State in the VMCB"). */
+static void svm_seg_in(struct vmcb_seg *v, const struct kvm_segment *s)
+{
+	v->selector = s->selector;
+	v->base = s->base;
+	v->limit = s->limit;
+	v->attrib = 0;
+	if (s->unusable || !s->present)
+		return;
+	v->attrib = (s->type & SVM_SEG_TYPE_MASK) | (s->s ? SVM_SEG_S : 0) |
+		    ((s->dpl & 3) << SVM_SEG_DPL_SHIFT) | SVM_SEG_P |
+		    (s->avl ? SVM_SEG_AVL : 0) | (s->l ? SVM_SEG_L : 0) |
+		    (s->db ? SVM_SEG_DB : 0) | (s->g ? SVM_SEG_G : 0);
+}
+
+static void svm_seg_out(struct kvm_segment *s, const struct vmcb_seg *v)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = v->selector;
+	s->base = v->base;
+	s->limit = v->limit;
+	s->type = v->attrib & SVM_SEG_TYPE_MASK;
+	s->s = !!(v->attrib & SVM_SEG_S);
+	s->dpl = (v->attrib >> SVM_SEG_DPL_SHIFT) & 3;
+	s->present = !!(v->attrib & SVM_SEG_P);
+	s->avl = !!(v->attrib & SVM_SEG_AVL);
+	s->l = !!(v->attrib & SVM_SEG_L);
+	s->db = !!(v->attrib & SVM_SEG_DB);
+	s->g = !!(v->attrib & SVM_SEG_G);
+	s->unusable = !s->present;
+}
+
+/* mkvm_backend.vcpu_load_state: the architectural state into the VMCB. */
+void svm_vcpu_load_state(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	struct vmcb_save *v = &svm->vmcb->save;
+	const struct kvm_regs *r = &vcpu->arch.regs;
+	const struct kvm_sregs *s = &vcpu->arch.sregs;
+
+	svm_seg_in(&v->cs, &s->cs);
+	svm_seg_in(&v->ds, &s->ds);
+	svm_seg_in(&v->es, &s->es);
+	svm_seg_in(&v->fs, &s->fs);
+	svm_seg_in(&v->gs, &s->gs);
+	svm_seg_in(&v->ss, &s->ss);
+	svm_seg_in(&v->tr, &s->tr);
+	svm_seg_in(&v->ldtr, &s->ldt);
+	v->gdtr.base = s->gdt.base;
+	v->gdtr.limit = s->gdt.limit;
+	v->idtr.base = s->idt.base;
+	v->idtr.limit = s->idt.limit;
+	/* The CPL is SS.DPL (APM Vol. 2, "VMRUN": the CPL field). */
+	v->cpl = (s->cr0 & X86_CR0_PE) ? s->ss.dpl : 0;
+	/* VMRUN refuses a guest EFER without SVME; the guest never sees it. */
+	v->efer = s->efer | EFER_SVME;
+	/* Caching stays on in hardware: CD/NW would only slow the guest. */
+	v->cr0 = s->cr0 & ~(u64)(X86_CR0_CD | X86_CR0_NW);
+	v->cr2 = s->cr2;
+	v->cr3 = s->cr3;
+	v->cr4 = s->cr4;
+	v->dr6 = SVM_DR6_RESET;
+	v->dr7 = SVM_DR7_RESET;
+	v->rflags = r->rflags;
+	v->rip = r->rip;
+	v->rsp = r->rsp;
+	v->rax = r->rax;
+
+	svm->gprs = (struct svm_gprs) {
+		.rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi,
+		.rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9,
+		.r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13,
+		.r14 = r->r14, .r15 = r->r15,
+	};
+}
+
+/* mkvm_backend.vcpu_save_state: the VMCB back into the architectural state. */
+void svm_vcpu_save_state(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	const struct vmcb_save *v = &svm->vmcb->save;
+	struct kvm_regs *r = &vcpu->arch.regs;
+	struct kvm_sregs *s = &vcpu->arch.sregs;
+	u64 cd_nw = s->cr0 & (X86_CR0_CD | X86_CR0_NW);
+
+	svm_seg_out(&s->cs, &v->cs);
+	svm_seg_out(&s->ds, &v->ds);
+	svm_seg_out(&s->es, &v->es);
+	svm_seg_out(&s->fs, &v->fs);
+	svm_seg_out(&s->gs, &v->gs);
+	svm_seg_out(&s->ss, &v->ss);
+	svm_seg_out(&s->tr, &v->tr);
+	svm_seg_out(&s->ldt, &v->ldtr);
+	s->gdt.base = v->gdtr.base;
+	s->gdt.limit = v->gdtr.limit;
+	s->idt.base = v->idtr.base;
+	s->idt.limit = v->idtr.limit;
+	s->efer = v->efer & ~EFER_SVME;
+	s->cr0 = v->cr0 | cd_nw;
+	s->cr2 = v->cr2;
+	s->cr3 = v->cr3;
+	s->cr4 = v->cr4;
+	r->rflags = v->rflags;
+	r->rip = v->rip;
+	r->rsp = v->rsp;
+	r->rax = v->rax;
+	r->rbx = svm->gprs.rbx;
+	r->rcx = svm->gprs.rcx;
+	r->rdx = svm->gprs.rdx;
+	r->rsi = svm->gprs.rsi;
+	r->rdi = svm->gprs.rdi;
+	r->rbp = svm->gprs.rbp;
+	r->r8 = svm->gprs.r8;
+	r->r9 = svm->gprs.r9;
+	r->r10 = svm->gprs.r10;
+	r->r11 = svm->gprs.r11;
+	r->r12 = svm->gprs.r12;
+	r->r13 = svm->gprs.r13;
+	r->r14 = svm->gprs.r14;
+	r->r15 = svm->gprs.r15;
+}
+
+/*
+ * ASIDs tag the guest's TLB entries.  Each CPU hands them out in order; a
+ * vCPU that lands on another CPU, or finds the CPU's ASIDs recycled, takes
+ * a new one, and the first entry with it flushes that ASID (APM Vol. 2,
+ * "TLB Control").  Preemption off.
+ */
+static void svm_pick_asid(struct mkvm_vcpu *vcpu, int cpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	struct svm_cpu *sc = this_cpu_ptr(&svm_cpus);
+	struct vmcb_control *c = &svm->vmcb->control;
+
+	if (svm->asid_cpu == cpu && svm->asid_gen == sc->asid_gen)
+		return;
+	if (sc->next_asid > svm_max_asid) {
+		sc->asid_gen++;
+		sc->next_asid = 1;
+		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
+	}
+	c->asid = sc->next_asid++;
+	svm->asid_cpu = cpu;
+	svm->asid_gen = sc->asid_gen;
+	if (c->tlb_control == SVM_TLB_CONTROL_NONE)
+		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
+}
+
+static void svm_fxrstor(const struct svm_fxsave *fx)
+{
+	asm volatile("fxrstorq %0" : : "m" (*fx));
+}
+
+/*
+ * An XSAVE image whose header says every component is in its initial
+ * state: XRSTOR of it clears whatever the host left in the AVX and later
+ * registers, which FXRSTOR does not touch (SDM Vol. 1, "XRSTOR", "Operation
+ * of XRSTOR": components with XSTATE_BV clear are initialized).  Only MXCSR
+ * (byte 24) is read from the legacy area.
+ */
+static const struct {
+	u8 legacy[512];
+	u64 xstate_bv, xcomp_bv, reserved[6];
+} __aligned(64) svm_xinit = { .legacy[24] = 0x80, .legacy[25] = 0x1f };
+
+/*
+ * The AVX register state (YMM upper halves, AVX-512 opmask and ZMM halves):
+ * what vector instructions reach beyond FXRSTOR's x87/SSE.  Other
+ * components (PKRU, AMX) are left alone: the guest cannot reach them.
+ */
+#define SVM_XFEATURES_AVX	(BIT(2) | BIT(5) | BIT(6) | BIT(7))
+
+/* Nothing of the host's vector registers may remain visible to the guest. */
+static void svm_fpu_clear_extended(void)
+{
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		asm volatile("xrstor64 %0" : : "m" (svm_xinit),
+			     "a" (SVM_XFEATURES_AVX), "d" (0) : "memory");
+}
+
+/*
+ * DR0-DR3 are not in the VMCB (DR6/DR7 are): swap them by hand so the
+ * guest keeps its breakpoints and the host gets its own back before any
+ * breakpoint can fire (DR7 comes back with #VMEXIT).  Interrupts off.
+ */
+static void svm_swap_dr(unsigned long *save, const unsigned long *load)
+{
+	save[0] = native_get_debugreg(0);
+	save[1] = native_get_debugreg(1);
+	save[2] = native_get_debugreg(2);
+	save[3] = native_get_debugreg(3);
+	native_set_debugreg(0, load[0]);
+	native_set_debugreg(1, load[1]);
+	native_set_debugreg(2, load[2]);
+	native_set_debugreg(3, load[3]);
+}
+
+static void svm_fxsave(struct svm_fxsave *fx)
+{
+	asm volatile("fxsaveq %0" : "=m" (*fx));
+}
+
+/*
+ * mkvm_backend.vcpu_run: one trip into the guest.  The host's FPU state is
+ * put aside by kernel_fpu_begin() and the guest's x87/SSE state loaded in
+ * its place; host interrupts and NMIs held back by GIF=0 are taken as soon
+ * as STGI and local_irq_enable() allow, right after #VMEXIT.
+ */
+int svm_vcpu_run(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	struct vmcb_control *c = &svm->vmcb->control;
+	unsigned long host_dr[4];
+	int cpu, tlb_gen;
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	svm_pick_asid(vcpu, cpu);
+	tlb_gen = atomic_read(&vcpu->vm->tlb_gen);
+	if (tlb_gen != svm->tlb_gen && c->tlb_control == SVM_TLB_CONTROL_NONE)
+		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
+	svm->tlb_gen = tlb_gen;
+
+	kernel_fpu_begin();
+	svm_fpu_clear_extended();
+	svm_fxrstor(&svm->fpu);
+	local_irq_disable();
+	asm volatile("clgi" : : : "memory");
+	svm_swap_dr(host_dr, svm->dr);
+	__svm_vmrun(&svm->gprs, svm->vmcb_pa,
+		    __sme_set(page_to_phys(this_cpu_ptr(&svm_cpus)->host_save)));
+	svm_swap_dr(svm->dr, host_dr);
+	asm volatile("stgi" : : : "memory");	/* NMIs come in here */
+	svm_fxsave(&svm->fpu);
+	kernel_fpu_end();
+
+	c->tlb_control = SVM_TLB_CONTROL_NONE;
+	vcpu->last_cpu = cpu;
+	preempt_enable();
+	/*
+	 * The interrupt that caused the exit comes in here, with preemption
+	 * enabled: the tick can then count a quiescent state for RCU, which a
+	 * CPU looping in and out of a busy guest would otherwise never report.
+	 */
+	local_irq_enable();
+	return svm_handle_exit(vcpu);
+}
