@@ -246,7 +246,9 @@ static void signal_interrupts_run(void)
 	struct sigaction sa = { .sa_handler = on_sigusr1 };	/* no SA_RESTART */
 	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
 				.sigev_signo = SIGUSR1 };
-	struct itimerspec its = { .it_value.tv_nsec = 100 * 1000 * 1000 };
+	/* Periodic, in case the first signal comes before KVM_RUN. */
+	struct itimerspec its = { .it_value.tv_nsec = 100 * 1000 * 1000,
+				  .it_interval.tv_nsec = 100 * 1000 * 1000 };
 	struct kvm_regs regs;
 	timer_t timer;
 	int ret;
@@ -265,9 +267,9 @@ static void signal_interrupts_run(void)
 		    regs.rip < (uintptr_t)guest_spin + 64,
 		    "RIP 0x%llx outside guest_spin %p", regs.rip, guest_spin);
 
+	timer_delete(timer);
 	*(uint64_t *)addr_gva2hva(vm, (uintptr_t)&guest_stop) = 1;
 	vcpu_run_expect_done(vcpu);
-	timer_delete(timer);
 	kvm_vm_free(vm);
 }
 
