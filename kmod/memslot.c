@@ -7,6 +7,7 @@
  * Context: process context; updates are serialised by mkvm_vm.slots_lock.
  */
 #include <linux/mm.h>
+#include <linux/smp.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -72,23 +73,28 @@ static int mkvm_check_region(const struct kvm_userspace_memory_region *mem)
 
 /*
  * Forget the guest frames [gfn, gfn + npages): the backend drops its
- * mappings, then the pages are unpinned (marked dirty if they were
- * writable) and every vCPU flushes its TLB before its next entry.
+ * mappings and every vCPU will flush its TLB before its next entry.  A vCPU
+ * running right now may still reach the pages through its TLB, so every
+ * CPU is interrupted (which takes a running guest out through its INTR
+ * intercept) before the pages are unpinned, marked dirty if writable.
  */
 static void mkvm_unpin_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
 {
+	unsigned long i = gfn;
 	struct page *page;
-	unsigned long i;
 
+	if (!xa_find(&vm->pinned, &i, gfn + npages - 1, XA_PRESENT))
+		return;	/* nothing pinned: nothing mapped */
 	if (mkvm_be->unmap_range)
 		mkvm_be->unmap_range(vm, gfn, npages);
+	atomic_inc(&vm->tlb_gen);
+	kick_all_cpus_sync();
 	xa_for_each_range(&vm->pinned, i, page, gfn, gfn + npages - 1) {
 		bool dirty = xa_get_mark(&vm->pinned, i, MKVM_PIN_WRITABLE);
 
 		xa_erase(&vm->pinned, i);
 		unpin_user_pages_dirty_lock(&page, 1, dirty);
 	}
-	atomic_inc(&vm->tlb_gen);
 }
 
 static int mkvm_slot_delete(struct mkvm_vm *vm, struct mkvm_memslot *old)
