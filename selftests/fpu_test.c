@@ -93,11 +93,11 @@ static void sse_x87_survive_exits(void)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_fpu);
+	struct ucall uc;
 
 	vcpu_run(vcpu);
-	if (vcpu->run->exit_reason == KVM_EXIT_IO &&
-	    vcpu->run->io.port == UCALL_PORT)
-		vcpu_run_ucall(vcpu, NULL);	/* reports the abort */
+	if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+		REPORT_GUEST_ASSERT(vcpu, uc);
 	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 	TEST_ASSERT_EQ(vcpu->run->io.port, FPU_PORT);
 	host_clobber_fpu();
