@@ -15,7 +15,10 @@
  * leaving the memory unchanged.  REP STOS, REP MOVS (RAM->MMIO) and REP
  * MOVS (MMIO->RAM) of 8 elements: the elements arrive in order, one
  * element per exit on KVM 6.1 (x86 emulator string instructions run one
- * iteration per emulation; counted and printed, not asserted).
+ * iteration per emulation; counted and printed, not asserted).  An MMIO
+ * instruction that straddles two guest pages backed by non-adjacent
+ * guest-physical pages is decoded from both (the hypervisor must walk the
+ * guest's page tables for each byte it fetches, not assume contiguity).
  */
 #include <string.h>
 
@@ -306,9 +309,56 @@ static void mmio_rep_string(void)
 	kvm_vm_free(vm);
 }
 
+#define CODE_GVA	0x5000000000ULL	/* three pages, scattered in gpa */
+
+static const uint8_t write_imm[] = { 0xc7, 0x07, 0x78, 0x56, 0x34, 0x12, /* movl $0x12345678, (%rdi) */
+				     0xc3 };				/* ret */
+static const uint8_t read_rax[] = { 0x48, 0x8b, 0x07,	/* mov (%rdi), %rax */
+				    0xc3 };		/* ret */
+#define WRITE_AT	(CODE_GVA + 0x1000 - 3)	/* 3 bytes on each page */
+#define READ_AT		(CODE_GVA + 0x2000 - 2)	/* 2 bytes, then 1 and RET */
+
+static void guest_straddle(void)
+{
+	void (*write_fn)(volatile void *) = (void *)WRITE_AT;
+	uint64_t (*read_fn)(volatile void *) = (void *)READ_AT;
+
+	write_fn(M(0x500));
+	GUEST_ASSERT_EQ(read_fn(M(0x508)), 0x1122334455667788ULL);
+	GUEST_DONE();
+}
+
+static void insn_across_pages(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create(&vcpu, guest_straddle);
+	static const struct mmio_exit w = { 0x500, 4, true, 0x12345678 };
+	static const struct mmio_exit r = { 0x508, 8, false, 0x1122334455667788ULL };
+	uint64_t page[3];
+	unsigned int i;
+
+	/* Pages 0, 1, 2 of the code at gpas in the order 2, 0, 1, apart. */
+	for (i = 0; i < 3; i++) {
+		page[(i + 2) % 3] = vm_phy_pages_alloc(vm, 1);
+		vm_phy_pages_alloc(vm, 1);	/* a gap */
+	}
+	for (i = 0; i < 3; i++)
+		virt_pg_map(vm, CODE_GVA + i * PAGE_SIZE_4K, page[i]);
+	memcpy(addr_gva2hva(vm, WRITE_AT), write_imm, 3);
+	memcpy(addr_gva2hva(vm, WRITE_AT + 3), write_imm + 3, sizeof(write_imm) - 3);
+	memcpy(addr_gva2hva(vm, READ_AT), read_rax, 2);
+	memcpy(addr_gva2hva(vm, READ_AT + 2), read_rax + 2, sizeof(read_rax) - 2);
+
+	expect_mmio(vcpu, &w);
+	expect_mmio(vcpu, &r);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(mmio_forms),
 	KVM_TEST(mmio_rep_string),
+	KVM_TEST(insn_across_pages),
 	KVM_TEST(readonly_slot_writes),
 };
 
