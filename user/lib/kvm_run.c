@@ -7,9 +7,6 @@
  * everything else treats the exit fields exactly as KVM 6.1 documents them
  * (Documentation/virt/kvm/api.rst, "struct kvm_run").
  */
-#include <inttypes.h>
-#include <stdlib.h>
-
 #include "minikvm/kvm_util.h"
 #include "minikvm/processor.h"
 
@@ -70,7 +67,17 @@ const char *vcpu_exit_reason_str(uint32_t reason)
 
 void *vcpu_io_data(struct kvm_vcpu *vcpu)
 {
-	return (char *)vcpu->run + vcpu->run->io.data_offset;
+	const struct kvm_run *run = vcpu->run;
+	uint64_t len = (uint64_t)run->io.size * run->io.count;
+
+	/* The kernel chose data_offset: check it before trusting it. */
+	TEST_ASSERT(run->io.data_offset >= sizeof(*run) &&
+		    run->io.data_offset <= vcpu->run_size &&
+		    len <= vcpu->run_size - run->io.data_offset,
+		    "PIO data at 0x%llx+0x%llx is outside the 0x%zx-byte vCPU mapping",
+		    (unsigned long long)run->io.data_offset,
+		    (unsigned long long)len, vcpu->run_size);
+	return (char *)vcpu->run + run->io.data_offset;
 }
 
 /* Prints the PIO data bytes that follow @run (at most 16 of them). */
