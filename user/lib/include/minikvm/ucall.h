@@ -17,8 +17,8 @@
  *	GUEST_DONE()			UCALL_DONE
  *	GUEST_PRINTF(fmt, ...)		UCALL_PRINTF: args[0] = gva of the text
  *
- * The guest half (ucall(), ucall_assert()) runs without libc: it must not
- * call anything that uses TLS, locks or syscalls.
+ * The guest half (ucall(), ucall_assert(), guest_printf()) runs without
+ * libc: it must not call anything that uses TLS, locks or syscalls.
  */
 #ifndef MINIKVM_UCALL_H
 #define MINIKVM_UCALL_H
