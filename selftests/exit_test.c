@@ -15,7 +15,10 @@
  *  - kvm_run->immediate_exit makes KVM_RUN return -EINTR without entering
  *    the guest (x86.c kvm_arch_vcpu_ioctl_run(), !vcpu->wants_to_run), after
  *    completing a pending IN (the value lands in RAX);
- *  - an unhandled guest exception is reported by the library's handler.
+ *  - an unhandled guest exception is reported by the library's handler;
+ *  - guest code may call memset/memcpy/memmove/memcmp and copy large
+ *    structs (the library's plain versions replace glibc's IFUNCs, whose
+ *    GOT slots the guest's copy of the image does not have filled in).
  */
 #include <signal.h>
 #include <string.h>
@@ -133,6 +136,40 @@ static void guest_printf_reaches_host(void)
 	ucall_printf_str(vcpu, &uc, text, sizeof(text));
 	TEST_ASSERT(!strcmp(text, "n=-42 u=42 x=0000beef s=str c=z"),
 		    "guest printed \"%s\"", text);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+struct big {
+	uint64_t words[64];
+};
+
+static void guest_string_functions(void)
+{
+	struct big a, b;
+	char buf[300];
+	int i;
+
+	memset(buf, 'x', sizeof(buf));
+	GUEST_ASSERT_EQ(buf[0], 'x');
+	GUEST_ASSERT_EQ(buf[299], 'x');
+	for (i = 0; i < 64; i++)
+		a.words[i] = i * 0x0101010101010101ULL;
+	b = a;				/* the compiler's memcpy */
+	GUEST_ASSERT(!memcmp(&a, &b, sizeof(a)));
+	b.words[63]++;
+	GUEST_ASSERT(memcmp(&a, &b, sizeof(a)) < 0);
+	memcpy(buf, "0123456789", 10);
+	memmove(buf + 2, buf, 8);
+	GUEST_ASSERT(!memcmp(buf, "0101234567", 10));
+	GUEST_DONE();
+}
+
+static void guest_string_calls(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_string_functions);
+
 	vcpu_run_expect_done(vcpu);
 	kvm_vm_free(vm);
 }
@@ -363,6 +400,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(guest_assert_reported),
 	KVM_TEST(guest_printf_reaches_host),
 	KVM_TEST(guest_return_is_done),
+	KVM_TEST(guest_string_calls),
 	KVM_TEST(unhandled_exception_reported),
 	KVM_TEST(exception_handler_runs),
 	KVM_TEST(triple_fault_shutdown),
