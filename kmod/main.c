@@ -42,6 +42,9 @@ long mkvm_check_extension(long cap)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 		return 1;
+	case KVM_CAP_IMMEDIATE_EXIT:
+		/* Honoured wherever KVM_RUN exists (not on VMX yet). */
+		return !!mkvm_be->vcpu_run;
 	case KVM_CAP_MULTI_ADDRESS_SPACE:
 		return MKVM_ADDRESS_SPACES;
 	case KVM_CAP_NR_MEMSLOTS:
