@@ -16,6 +16,7 @@
  *    the guest (x86.c kvm_arch_vcpu_ioctl_run(), !vcpu->wants_to_run), after
  *    completing a pending IN (the value lands in RAX);
  *  - an unhandled guest exception is reported by the library's handler;
+ *  - 20000 port I/O exits in a row, each resuming the guest after its OUT;
  *  - guest code may call memset/memcpy/memmove/memcmp and copy large
  *    structs (the library's plain versions replace glibc's IFUNCs, whose
  *    GOT slots the guest's copy of the image does not have filled in).
@@ -352,6 +353,35 @@ static void signals_retried(void)
 	kvm_vm_free(vm);
 }
 
+#define MANY_EXITS	20000
+#define COUNT_PORT	0x81
+
+static void guest_many_outs(void)
+{
+	uint32_t i;
+
+	for (i = 0; i < MANY_EXITS; i++)
+		outl(COUNT_PORT, i);
+	GUEST_DONE();
+}
+
+static void many_exits(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_many_outs);
+	uint32_t i, v;
+
+	for (i = 0; i < MANY_EXITS; i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+		TEST_ASSERT_EQ(vcpu->run->io.port, COUNT_PORT);
+		memcpy(&v, vcpu_io_data(vcpu), 4);
+		TEST_ASSERT_EQ(v, i);
+	}
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 static void guest_in(void)
 {
 	uint32_t v = inl(IN_PORT);
@@ -406,6 +436,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(triple_fault_shutdown),
 	KVM_TEST(signal_interrupts_run),
 	KVM_TEST(signals_retried),
+	KVM_TEST(many_exits),
 	KVM_TEST(immediate_exit),
 };
 

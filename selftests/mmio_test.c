@@ -19,10 +19,13 @@
  * instruction that straddles two guest pages backed by non-adjacent
  * guest-physical pages is decoded from both (the hypervisor must walk the
  * guest's page tables for each byte it fetches, not assume contiguity).
+ * Without KVM_CREATE_IRQCHIP there is no local APIC in the kernel: the
+ * APIC page (0xfee00000) is ordinary MMIO.
  */
 #include <string.h>
 
 #include "minikvm/kvm_util.h"
+#include "minikvm/processor.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_vm.h"
@@ -355,10 +358,40 @@ static void insn_across_pages(void)
 	kvm_vm_free(vm);
 }
 
+static void guest_apic_page(void)
+{
+	GUEST_ASSERT_EQ(*(volatile uint32_t *)(APIC_DEFAULT_BASE + 0x30), 0x50014);
+	*(volatile uint32_t *)(APIC_DEFAULT_BASE + 0xb0) = 0;	/* EOI */
+	GUEST_DONE();
+}
+
+static void apic_page_is_mmio(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_apic_page);
+	struct kvm_run *run = vcpu->run;
+	uint32_t v = 0x50014;	/* what a local APIC version register says */
+
+	virt_map(vm, APIC_DEFAULT_BASE, APIC_DEFAULT_BASE, PAGE_SIZE_4K);
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
+	TEST_ASSERT_EQ(run->mmio.phys_addr, APIC_DEFAULT_BASE + 0x30);
+	TEST_ASSERT_EQ(run->mmio.len, 4);
+	TEST_ASSERT_EQ(run->mmio.is_write, 0);
+	memcpy(run->mmio.data, &v, 4);
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
+	TEST_ASSERT_EQ(run->mmio.phys_addr, APIC_DEFAULT_BASE + 0xb0);
+	TEST_ASSERT_EQ(run->mmio.is_write, 1);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(mmio_forms),
 	KVM_TEST(mmio_rep_string),
 	KVM_TEST(insn_across_pages),
+	KVM_TEST(apic_page_is_mmio),
 	KVM_TEST(readonly_slot_writes),
 };
 
