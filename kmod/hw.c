@@ -16,6 +16,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/gfp.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/reboot.h>
@@ -190,6 +191,43 @@ static struct syscore_ops mkvm_syscore_ops = {
 	.suspend = mkvm_suspend,
 	.resume = mkvm_resume,
 };
+
+/**
+ * mkvm_percpu_pages_alloc() - one zeroed page per possible CPU, on its node
+ * @pages: a per-CPU page pointer (the backends' VMXON regions, save areas)
+ *
+ * Return: 0, or -ENOMEM with nothing left allocated.
+ */
+int mkvm_percpu_pages_alloc(struct page *__percpu *pages)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct page *page = alloc_pages_node(cpu_to_node(cpu),
+						     GFP_KERNEL | __GFP_ZERO, 0);
+
+		if (!page) {
+			mkvm_percpu_pages_free(pages);
+			return -ENOMEM;
+		}
+		*per_cpu_ptr(pages, cpu) = page;
+	}
+	return 0;
+}
+
+/** mkvm_percpu_pages_free() - undo mkvm_percpu_pages_alloc(), even partly */
+void mkvm_percpu_pages_free(struct page *__percpu *pages)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct page **page = per_cpu_ptr(pages, cpu);
+
+		if (*page)
+			__free_page(*page);
+		*page = NULL;
+	}
+}
 
 int mkvm_hw_init(void)
 {

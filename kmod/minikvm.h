@@ -145,6 +145,8 @@ int mkvm_hw_init(void);
 void mkvm_hw_exit(void);
 int mkvm_hw_get(void);
 void mkvm_hw_put(void);
+int mkvm_percpu_pages_alloc(struct page *__percpu *pages);
+void mkvm_percpu_pages_free(struct page *__percpu *pages);
 
 /* kmod/main.c */
 long mkvm_check_extension(long cap);

@@ -54,39 +54,22 @@ static int svm_probe(void)
 
 static void svm_unsetup(void)
 {
-	int cpu;
-
 	svm_percpu_unsetup();
-	for_each_possible_cpu(cpu) {
-		struct page *page = per_cpu(svm_hsave_page, cpu);
-
-		if (page)
-			__free_page(page);
-		per_cpu(svm_hsave_page, cpu) = NULL;
-	}
+	mkvm_percpu_pages_free(&svm_hsave_page);
 }
 
-/* One host save area (4 KiB, page aligned) per possible CPU. */
+/* One host save area (4 KiB, page aligned) per possible CPU, and the rest. */
 static int svm_setup(void)
 {
-	int cpu;
+	int r;
 
-	for_each_possible_cpu(cpu) {
-		struct page *page;
-
-		page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page) {
-			svm_unsetup();
-			return -ENOMEM;
-		}
-		per_cpu(svm_hsave_page, cpu) = page;
-	}
-	if (svm_percpu_setup()) {
-		svm_unsetup();
-		return -ENOMEM;
-	}
-	return 0;
+	r = mkvm_percpu_pages_alloc(&svm_hsave_page);
+	if (r)
+		return r;
+	r = svm_percpu_setup();
+	if (r)
+		mkvm_percpu_pages_free(&svm_hsave_page);
+	return r;
 }
 
 /*

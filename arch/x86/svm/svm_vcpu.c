@@ -59,13 +59,13 @@ static_assert(sizeof(struct svm_gprs) == SVM_GPR_SIZE);
  */
 static struct page *svm_iopm, *svm_msrpm;
 
-/* Per-CPU: the host's VMSAVE area and the ASID allocator. */
+/* Per-CPU: the ASID allocator, and the page for the host's VMSAVE state. */
 struct svm_cpu {
-	struct page *host_save;
 	u32 next_asid;		/* next ASID to hand out */
 	u64 asid_gen;		/* bumped when the ASIDs run out */
 };
 static DEFINE_PER_CPU(struct svm_cpu, svm_cpus);
+static DEFINE_PER_CPU(struct page *, svm_host_save);
 static u32 svm_max_asid;	/* ASIDs are 1 .. svm_max_asid */
 
 int svm_percpu_setup(void)
@@ -79,13 +79,11 @@ int svm_percpu_setup(void)
 		goto err;
 	memset(page_address(svm_iopm), 0xff, PAGE_SIZE << SVM_IOPM_ORDER);
 	memset(page_address(svm_msrpm), 0xff, PAGE_SIZE << SVM_MSRPM_ORDER);
+	if (mkvm_percpu_pages_alloc(&svm_host_save))
+		goto err;
 	for_each_possible_cpu(cpu) {
 		struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
 
-		sc->host_save = alloc_pages_node(cpu_to_node(cpu),
-						 GFP_KERNEL | __GFP_ZERO, 0);
-		if (!sc->host_save)
-			goto err;
 		sc->next_asid = 1;
 		sc->asid_gen = 1;
 	}
@@ -97,15 +95,7 @@ err:
 
 void svm_percpu_unsetup(void)
 {
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct svm_cpu *sc = per_cpu_ptr(&svm_cpus, cpu);
-
-		if (sc->host_save)
-			__free_page(sc->host_save);
-		sc->host_save = NULL;
-	}
+	mkvm_percpu_pages_free(&svm_host_save);
 	if (svm_iopm)
 		__free_pages(svm_iopm, SVM_IOPM_ORDER);
 	if (svm_msrpm)
@@ -246,6 +236,9 @@ void svm_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	v->cr2 = s->cr2;
 	v->cr3 = s->cr3;
 	v->cr4 = s->cr4;
+	/* With V_INTR_MASKING, MOV CR8 reads and writes V_TPR (APM Vol. 2). */
+	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl &
+				      ~SVM_V_TPR_MASK) | (s->cr8 & SVM_V_TPR_MASK);
 	v->dr6 = SVM_DR6_RESET;
 	v->dr7 = SVM_DR7_RESET;
 	v->rflags = r->rflags;
@@ -287,6 +280,7 @@ void svm_vcpu_save_state(struct mkvm_vcpu *vcpu)
 	s->cr2 = v->cr2;
 	s->cr3 = v->cr3;
 	s->cr4 = v->cr4;
+	s->cr8 = svm->vmcb->control.int_ctl & SVM_V_TPR_MASK;
 	r->rflags = v->rflags;
 	r->rip = v->rip;
 	r->rsp = v->rsp;
@@ -415,7 +409,7 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	asm volatile("clgi" : : : "memory");
 	svm_swap_dr(host_dr, svm->dr);
 	__svm_vmrun(&svm->gprs, svm->vmcb_pa,
-		    __sme_set(page_to_phys(this_cpu_ptr(&svm_cpus)->host_save)));
+		    __sme_set(page_to_phys(__this_cpu_read(svm_host_save))));
 	svm_swap_dr(svm->dr, host_dr);
 	asm volatile("stgi" : : : "memory");	/* NMIs come in here */
 	svm_fxsave(&svm->fpu);

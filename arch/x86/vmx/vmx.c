@@ -121,34 +121,20 @@ static int vmx_probe(void)
 
 static void vmx_unsetup(void)
 {
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct page *page = per_cpu(vmx_vmxon_page, cpu);
-
-		if (page)
-			__free_page(page);
-		per_cpu(vmx_vmxon_page, cpu) = NULL;
-	}
+	mkvm_percpu_pages_free(&vmx_vmxon_page);
 }
 
 /* One zeroed VMXON region per possible CPU, stamped with the revision. */
 static int vmx_setup(void)
 {
-	int cpu;
+	int cpu, r;
 
-	for_each_possible_cpu(cpu) {
-		struct page *page;
-
-		page = alloc_pages_node(cpu_to_node(cpu),
-					GFP_KERNEL | __GFP_ZERO, 0);
-		if (!page) {
-			vmx_unsetup();
-			return -ENOMEM;
-		}
-		*(u32 *)page_address(page) = vmx_revision_id;
-		per_cpu(vmx_vmxon_page, cpu) = page;
-	}
+	r = mkvm_percpu_pages_alloc(&vmx_vmxon_page);
+	if (r)
+		return r;
+	for_each_possible_cpu(cpu)
+		*(u32 *)page_address(per_cpu(vmx_vmxon_page, cpu)) =
+			vmx_revision_id;
 	return 0;
 }
 
