@@ -11,8 +11,20 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/version.h>
+#include <asm/processor-flags.h>
 
 #include "minikvm.h"
+
+/*
+ * Since 6.10 the kernel's view of kvm_run names the flag immediate_exit__unsafe
+ * (userspace may change it at any time: read it once).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#define mkvm_immediate_exit(run)	READ_ONCE((run)->immediate_exit__unsafe)
+#else
+#define mkvm_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
+#endif
 
 /**
  * mkvm_vcpu_ioctl_run() - KVM_RUN
@@ -28,11 +40,14 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int r;
 
+	/* No KVM_CAP_SYNC_REGS: asking for any register set is invalid. */
+	if (READ_ONCE(run->kvm_valid_regs) || READ_ONCE(run->kvm_dirty_regs))
+		return -EINVAL;
 	/* Like KVM: the exit userspace handled completes even now. */
 	r = mkvm_x86_complete_exit(vcpu);
 	if (r)
 		return r;
-	if (READ_ONCE(run->immediate_exit)) {
+	if (mkvm_immediate_exit(run)) {
 		run->exit_reason = KVM_EXIT_INTR;
 		return -EINTR;
 	}
@@ -50,5 +65,9 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 			break;
 	}
 	mkvm_be->vcpu_save_state(vcpu);
+	/* What KVM reports on every return from KVM_RUN. */
+	run->cr8 = vcpu->arch.sregs.cr8;
+	run->apic_base = vcpu->arch.sregs.apic_base;
+	run->if_flag = !!(vcpu->arch.regs.rflags & X86_EFLAGS_IF);
 	return r;
 }

@@ -44,7 +44,8 @@
 #define SVM_TLB_CONTROL_FLUSH_ALL	1	/* all ASIDs */
 #define SVM_TLB_CONTROL_FLUSH_ASID	3	/* this guest's ASID */
 
-/* V_INTR_MASKING in the virtual interrupt control, offset 060h. */
+/* The virtual interrupt control, offset 060h. */
+#define SVM_V_TPR_MASK			0xf	/* CR8 of the guest */
 #define SVM_V_INTR_MASKING		BIT(24)
 
 /* Nested paging enable, offset 090h bit 0. */
