@@ -382,6 +382,24 @@ static void svm_fxsave(struct svm_fxsave *fx)
 }
 
 /*
+ * An injected event is consumed by the entry.  One whose delivery the exit
+ * interrupted (EXITINTINFO, same layout as EVENTINJ) is injected again, but
+ * for INTn: RIP is still on the instruction, which raises it again (APM
+ * Vol. 2, "Event Injection", "EXITINTINFO Pseudo-Register").
+ */
+static void svm_requeue_event(struct vmcb_control *c)
+{
+	u32 info = c->exit_int_info;
+
+	c->event_inj = 0;
+	if ((info & SVM_EVTINJ_VALID) &&
+	    (info & SVM_EVTINJ_TYPE_MASK) != SVM_EVTINJ_TYPE_SOFT) {
+		c->event_inj = info;
+		c->event_inj_err = c->exit_int_info_err;
+	}
+}
+
+/*
  * mkvm_backend.vcpu_run: one trip into the guest.  The host's FPU state is
  * put aside by kernel_fpu_begin() and the guest's x87/SSE state loaded in
  * its place; host interrupts and NMIs held back by GIF=0 are taken as soon
@@ -416,6 +434,7 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	kernel_fpu_end();
 
 	c->tlb_control = SVM_TLB_CONTROL_NONE;
+	svm_requeue_event(c);
 	vcpu->last_cpu = cpu;
 	preempt_enable();
 	/*
