@@ -334,11 +334,32 @@ static int mkvm_movs_side(struct mkvm_vcpu *vcpu, struct mkvm_insn *insn,
 	return 0;
 }
 
+/* Up to 15 instruction bytes at CS:RIP, as many as are readable. */
+static unsigned int mkvm_fetch_insn(struct mkvm_vcpu *vcpu, u8 *bytes)
+{
+	u64 rip = mkvm_linear(vcpu, MKVM_SEG_CS, vcpu->arch.regs.rip);
+	unsigned int avail = 0;
+
+	while (avail < MKVM_INSN_MAX_LEN) {
+		unsigned int n = min_t(unsigned int, MKVM_INSN_MAX_LEN - avail,
+				       PAGE_SIZE - ((rip + avail) & ~PAGE_MASK));
+
+		if (mkvm_guest_linear_rw(vcpu, rip + avail, bytes + avail, n,
+					 false))
+			break;
+		avail += n;
+	}
+	return avail;
+}
+
 /**
  * mkvm_x86_mmio() - an access outside the slots (or a write to a read-only
  * one) as KVM_EXIT_MMIO
  * @vcpu: the vCPU, its state saved in vcpu->arch
  * @gpa: the faulting guest-physical address
+ * @fetched: instruction bytes the CPU already fetched (decode assists), or
+ *	     NULL; too few of them to decode, and the bytes are read again
+ * @nfetched: how many
  *
  * Decodes the instruction at CS:RIP (decode.c).  A store's data goes to
  * userspace now; a load completes on the next KVM_RUN.  STOS and MOVS are
@@ -349,27 +370,22 @@ static int mkvm_movs_side(struct mkvm_vcpu *vcpu, struct mkvm_insn *insn,
  *
  * Return: 0 (userspace).
  */
-int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa)
+int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
+		  unsigned int nfetched)
 {
 	struct mkvm_x86_state *st = &vcpu->arch;
+	unsigned int mode = mkvm_cpu_mode(&st->sregs);
 	struct kvm_run *run = vcpu->run;
 	u8 bytes[MKVM_INSN_MAX_LEN];
-	u64 rip = mkvm_linear(vcpu, MKVM_SEG_CS, st->regs.rip);
 	struct mkvm_insn insn;
 	u64 g[MKVM_NR_GPRS], val;
-	unsigned int avail = 0;
+	int r = -ENODATA;
 
-	/* As many bytes as are readable, up to 15 (two pages at most). */
-	while (avail < sizeof(bytes)) {
-		unsigned int n = min_t(unsigned int, sizeof(bytes) - avail,
-				       PAGE_SIZE - ((rip + avail) & ~PAGE_MASK));
-
-		if (mkvm_guest_linear_rw(vcpu, rip + avail, bytes + avail, n,
-					 false))
-			break;
-		avail += n;
-	}
-	if (mkvm_decode(bytes, avail, mkvm_cpu_mode(&st->sregs), &insn))
+	if (fetched && nfetched && nfetched <= MKVM_INSN_MAX_LEN)
+		r = mkvm_decode(fetched, nfetched, mode, &insn);
+	if (r == -ENODATA)
+		r = mkvm_decode(bytes, mkvm_fetch_insn(vcpu, bytes), mode, &insn);
+	if (r)
 		return mkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 	if (insn.op == MKVM_INSN_MOVS && mkvm_movs_side(vcpu, &insn, gpa, &val))
 		return mkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);

@@ -73,7 +73,8 @@ struct mkvm_vcpu;
 /* emulate.c */
 int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 		       bool rep, u64 next_rip);
-int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa);
+int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
+		  unsigned int nfetched);
 int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu);
 
 #endif /* MINIKVM_X86_H */

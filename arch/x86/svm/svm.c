@@ -25,6 +25,8 @@
 
 static DEFINE_PER_CPU(struct page *, svm_hsave_page);
 
+bool svm_has_decode_assists;
+
 static int svm_probe(void)
 {
 	u32 feat, nasid;
@@ -45,6 +47,7 @@ static int svm_probe(void)
 		pr_info("nested paging (NPT) is required\n");
 		return -EOPNOTSUPP;
 	}
+	svm_has_decode_assists = feat & SVM_FEAT_DECODE_ASSISTS;
 	pr_info("SVM with NPT, %u ASIDs%s%s%s\n", nasid,
 		feat & SVM_FEAT_NRIPS ? ", NRIPS" : "",
 		feat & SVM_FEAT_DECODE_ASSISTS ? ", decode assists" : "",

@@ -74,6 +74,9 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu);
 int svm_percpu_setup(void);
 void svm_percpu_unsetup(void);
 
+/* svm.c: CPUID 8000_000Ah EDX.DecodeAssists, read at probe. */
+extern bool svm_has_decode_assists;
+
 /* svm_exit.c */
 int svm_handle_exit(struct mkvm_vcpu *vcpu);
 void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_err,

@@ -276,7 +276,11 @@ static int svm_exit_npf(struct mkvm_vcpu *vcpu)
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 		mutex_unlock(&vm->slots_lock);
 		svm_vcpu_save_state(vcpu);
-		r = mkvm_x86_mmio(vcpu, svm->vmcb->control.exit_info_2);
+		/* With decode assists the VMCB holds the bytes already. */
+		r = mkvm_x86_mmio(vcpu, svm->vmcb->control.exit_info_2,
+				  svm_has_decode_assists ?
+				  svm->vmcb->control.insn_bytes : NULL,
+				  svm->vmcb->control.insn_len);
 		svm_vcpu_load_state(vcpu);
 		return r;
 	}
