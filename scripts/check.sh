@@ -91,14 +91,18 @@ boot() {
 	echo "$rc" >"$dir/rc"
 }
 
+# minikvm-run and its demo guests, for selftests/runner_demo_test.sh.
+RUNNER=(--file "$TOP/build/bin/minikvm-run" --file "$TOP/build/runner/demo.bin"
+	--file "$TOP/build/runner/demo64.elf" selftests/runner_demo_test.sh)
+
 # The runs of one emulator, one after another (each emulator gets a core).
 svm_runs() {
 	boot novirt --machine svm --cpu qemu64,-svm --targets none \
 		--file "$TOP/minikvm.ko" selftests/no_virt_load_test.sh
-	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}"
+	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}" "${RUNNER[@]}"
 }
 vmx_runs() {
-	boot vmx --machine vmx --targets "$TARGETS" "${MAIN[@]}"
+	boot vmx --machine vmx --targets "$TARGETS" "${MAIN[@]}" "${RUNNER[@]}"
 	boot vmx-hotplug --machine vmx --smp 2 --targets "$TARGETS" "$HOTPLUG"
 }
 

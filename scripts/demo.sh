@@ -36,6 +36,7 @@ demo_dir="$TOP/build/demo"
 mkdir -p "$demo_dir"
 cat > "$demo_dir/minikvm-info" <<'SH'
 #!/bin/sh
+dmesg | grep -E 'minikvm|kvm' | sed 's/^/dmesg: /'
 exec /tests/minikvm-run --info --dev "$MINIKVM_DEV"
 SH
 cat > "$demo_dir/guest-real-mode" <<'SH'
