@@ -111,3 +111,19 @@ void x86_flat_data(struct kvm_segment *s, uint16_t sel, bool big)
 		s->db = 0;
 	}
 }
+
+void x86_gdt_write_flat(uint64_t *gdt)
+{
+	struct kvm_segment s;
+
+	x86_flat_code64(&s);
+	gdt[GDT_SEL_CODE64 / 8] = x86_seg_desc_encode(&s);
+	x86_flat_data(&s, GDT_SEL_DATA, true);
+	gdt[GDT_SEL_DATA / 8] = x86_seg_desc_encode(&s);
+	x86_flat_code32(&s);
+	gdt[GDT_SEL_CODE32 / 8] = x86_seg_desc_encode(&s);
+	x86_flat_code16(&s);
+	gdt[GDT_SEL_CODE16 / 8] = x86_seg_desc_encode(&s);
+	x86_flat_data(&s, GDT_SEL_DATA16, false);
+	gdt[GDT_SEL_DATA16 / 8] = x86_seg_desc_encode(&s);
+}

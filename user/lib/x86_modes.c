@@ -43,19 +43,7 @@ const char *x86_guest_mode_name(enum x86_guest_mode mode)
 /* Writes the GDT: the same entries as a long-mode VM's, without a TSS. */
 static void write_gdt(struct kvm_vm *vm)
 {
-	uint64_t *gdt = addr_gpa2hva(vm, MODES_GDT);
-	struct kvm_segment s;
-
-	x86_flat_code64(&s);
-	gdt[GDT_SEL_CODE64 / 8] = x86_seg_desc_encode(&s);
-	x86_flat_data(&s, GDT_SEL_DATA, true);
-	gdt[GDT_SEL_DATA / 8] = x86_seg_desc_encode(&s);
-	x86_flat_code32(&s);
-	gdt[GDT_SEL_CODE32 / 8] = x86_seg_desc_encode(&s);
-	x86_flat_code16(&s);
-	gdt[GDT_SEL_CODE16 / 8] = x86_seg_desc_encode(&s);
-	x86_flat_data(&s, GDT_SEL_DATA16, false);
-	gdt[GDT_SEL_DATA16 / 8] = x86_seg_desc_encode(&s);
+	x86_gdt_write_flat(addr_gpa2hva(vm, MODES_GDT));
 }
 
 /* Builds the identity map of the first 4 MiB that @mode walks. */

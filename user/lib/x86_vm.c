@@ -48,16 +48,7 @@ static void write_gdt(struct kvm_vm *vm)
 	uint64_t *gdt = addr_gpa2hva(vm, vm->gdt);
 	struct kvm_segment s;
 
-	x86_flat_code64(&s);
-	gdt[GDT_SEL_CODE64 / 8] = x86_seg_desc_encode(&s);
-	x86_flat_data(&s, GDT_SEL_DATA, true);
-	gdt[GDT_SEL_DATA / 8] = x86_seg_desc_encode(&s);
-	x86_flat_code32(&s);
-	gdt[GDT_SEL_CODE32 / 8] = x86_seg_desc_encode(&s);
-	x86_flat_code16(&s);
-	gdt[GDT_SEL_CODE16 / 8] = x86_seg_desc_encode(&s);
-	x86_flat_data(&s, GDT_SEL_DATA16, false);
-	gdt[GDT_SEL_DATA16 / 8] = x86_seg_desc_encode(&s);
+	x86_gdt_write_flat(gdt);
 	/* The descriptor is "available": LTR would mark it busy in memory;
 	 * KVM_SET_SREGS loads TR without touching the GDT. */
 	tss_segment(vm, &s, false);

@@ -117,6 +117,10 @@ void x86_flat_code32(struct kvm_segment *s);
 void x86_flat_code16(struct kvm_segment *s);
 void x86_flat_data(struct kvm_segment *s, uint16_t sel, bool big);
 
+/* Writes the flat segments' descriptors into @gdt at their selectors
+ * (everything but the TSS, which only long-mode VMs have). */
+void x86_gdt_write_flat(uint64_t *gdt);
+
 /* --- ELF (elf.c) --- */
 
 /* Called with one PT_LOAD segment: link address, file bytes, sizes. */
