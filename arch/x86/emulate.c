@@ -270,7 +270,7 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 {
 	struct mkvm_x86_state *st = &vcpu->arch;
 	struct kvm_regs *r = &st->regs;
-	void *data = page_address(vcpu->pio_page);
+	u64 val = 0;
 	s64 step = (r->rflags >> X86_EFLAGS_DF_BIT) & 1 ? -size : size;
 	u8 addr_size;
 	unsigned int seg = mkvm_string_prefixes(vcpu, MKVM_SEG_DS, &addr_size);
@@ -283,7 +283,7 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 	if (!in) {
 		if (mkvm_guest_linear_rw(vcpu, mkvm_linear(vcpu, seg,
 							   r->rsi & mask),
-					 data, size, false))
+					 &val, size, false))
 			return mkvm_internal_error(vcpu,
 						   KVM_INTERNAL_ERROR_EMULATION);
 		r->rsi = mkvm_reg_add(r->rsi, step, addr_size);
@@ -291,20 +291,13 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 	if (rep)
 		r->rcx = mkvm_reg_add(r->rcx, -1, addr_size);
 
-	vcpu->run->exit_reason = KVM_EXIT_IO;
-	vcpu->run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
-	vcpu->run->io.size = size;
-	vcpu->run->io.port = port;
-	vcpu->run->io.count = 1;
-	vcpu->run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
-	if (in)
-		memset(data, 0, size);
-	st->pending = (struct mkvm_x86_pending) {
-		.exit_reason = KVM_EXIT_IO,
-		.next_rip = (rep && (r->rcx & mask)) ? r->rip : next_rip,
-		.ins_size = in ? size : 0,
-		.addr_size = addr_size,
-	};
+	mkvm_x86_exit_io(st, vcpu->run, page_address(vcpu->pio_page), port,
+			 size, in, val,
+			 (rep && (r->rcx & mask)) ? r->rip : next_rip);
+	/* An INS element goes to ES:rDI, not RAX, at completion. */
+	st->pending.io_size = 0;
+	st->pending.ins_size = in ? size : 0;
+	st->pending.addr_size = addr_size;
 	return 0;
 }
 

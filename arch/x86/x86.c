@@ -145,19 +145,22 @@ bool mkvm_x86_pat_valid(u64 pat)
 
 /**
  * mkvm_x86_exit_io() - describe a port I/O instruction as KVM_EXIT_IO
- * @st: the vCPU's state, registers as the guest left them
+ * @st: the vCPU's state
  * @run: the kvm_run page to fill
  * @pio_data: the PIO data page (mmap page KVM_PIO_PAGE_OFFSET)
  * @port: I/O port
  * @size: access width, 1, 2 or 4 bytes
  * @in: IN rather than OUT
+ * @out_val: an OUT's data (RAX, or an OUTS element)
  * @next_rip: RIP of the next instruction
  *
- * One element, no string I/O: an OUT's data (from RAX) goes to the PIO page,
- * an IN's data comes back there and lands in RAX on the next KVM_RUN.
+ * One element: an OUT's data goes to the PIO page, an IN's data comes back
+ * there and lands in RAX on the next KVM_RUN (string I/O adjusts the
+ * pending completion: emulate.c).
  */
 void mkvm_x86_exit_io(struct mkvm_x86_state *st, struct kvm_run *run,
-		      void *pio_data, u16 port, u8 size, bool in, u64 next_rip)
+		      void *pio_data, u16 port, u8 size, bool in, u64 out_val,
+		      u64 next_rip)
 {
 	run->exit_reason = KVM_EXIT_IO;
 	run->io.direction = in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
@@ -168,7 +171,7 @@ void mkvm_x86_exit_io(struct mkvm_x86_state *st, struct kvm_run *run,
 	if (in)
 		memset(pio_data, 0, size);	/* no stale data for userspace */
 	else
-		memcpy(pio_data, &st->regs.rax, size);
+		memcpy(pio_data, &out_val, size);
 	/* Kept here: the kvm_run page is userspace's to scribble on. */
 	st->pending = (struct mkvm_x86_pending) {
 		.exit_reason = KVM_EXIT_IO,

@@ -67,7 +67,8 @@ void mkvm_x86_get_sregs(const struct mkvm_x86_state *st,
 int mkvm_x86_set_sregs(struct mkvm_x86_state *st,
 		       const struct kvm_sregs *sregs);
 void mkvm_x86_exit_io(struct mkvm_x86_state *st, struct kvm_run *run,
-		      void *pio_data, u16 port, u8 size, bool in, u64 next_rip);
+		      void *pio_data, u16 port, u8 size, bool in, u64 out_val,
+		      u64 next_rip);
 
 struct mkvm_vcpu;
 /* emulate.c */

@@ -111,10 +111,10 @@ static int svm_exit_io(struct mkvm_vcpu *vcpu)
 		svm_vcpu_load_state(vcpu);
 		return r;
 	}
-	vcpu->arch.regs.rax = svm->vmcb->save.rax;
 	mkvm_x86_exit_io(&vcpu->arch, vcpu->run, page_address(vcpu->pio_page),
 			 info >> SVM_IOIO_PORT_SHIFT, size,
-			 info & SVM_IOIO_TYPE_IN, svm->vmcb->control.exit_info_2);
+			 info & SVM_IOIO_TYPE_IN, svm->vmcb->save.rax,
+			 svm->vmcb->control.exit_info_2);
 	return 0;
 }
 
