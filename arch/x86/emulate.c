@@ -167,10 +167,22 @@ static unsigned int mkvm_cpu_mode(const struct kvm_sregs *s)
 	return MKVM_MODE_16;
 }
 
+/* The bits an address of @addr_size bytes uses. */
+static u64 mkvm_addr_mask(unsigned int addr_size)
+{
+	return addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+}
+
+/* How a string instruction moves rSI/rDI: down when RFLAGS.DF is set. */
+static s64 mkvm_string_step(const struct kvm_regs *r, unsigned int size)
+{
+	return (r->rflags >> X86_EFLAGS_DF_BIT) & 1 ? -(s64)size : size;
+}
+
 /* A register's low @size bytes changed by @delta, upper bits as x86 does. */
 static u64 mkvm_reg_add(u64 reg, s64 delta, unsigned int size)
 {
-	u64 mask = size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+	u64 mask = mkvm_addr_mask(size);
 	u64 val = (reg + delta) & mask;
 
 	return size == 2 ? (reg & ~mask) | val : val;
@@ -271,10 +283,10 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 	struct mkvm_x86_state *st = &vcpu->arch;
 	struct kvm_regs *r = &st->regs;
 	u64 val = 0;
-	s64 step = (r->rflags >> X86_EFLAGS_DF_BIT) & 1 ? -size : size;
+	s64 step = mkvm_string_step(r, size);
 	u8 addr_size;
 	unsigned int seg = mkvm_string_prefixes(vcpu, MKVM_SEG_DS, &addr_size);
-	u64 mask = addr_size == 8 ? ~0ULL : (1ULL << (addr_size * 8)) - 1;
+	u64 mask = mkvm_addr_mask(addr_size);
 
 	if (rep && !(r->rcx & mask)) {
 		r->rip = next_rip;
@@ -310,8 +322,7 @@ static int mkvm_movs_side(struct mkvm_vcpu *vcpu, struct mkvm_insn *insn,
 			  u64 gpa, u64 *val)
 {
 	struct kvm_regs *r = &vcpu->arch.regs;
-	u64 mask = insn->addr_size == 8 ? ~0ULL :
-		   (1ULL << (insn->addr_size * 8)) - 1;
+	u64 mask = mkvm_addr_mask(insn->addr_size);
 	u64 dst;
 
 	if (mkvm_gva_to_gpa(vcpu, mkvm_linear(vcpu, MKVM_SEG_ES,
@@ -400,10 +411,8 @@ int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
 		.insn = insn,
 	};
 	if (insn.op == MKVM_INSN_STOS || insn.op == MKVM_INSN_MOVS) {
-		u64 mask = insn.addr_size == 8 ? ~0ULL :
-			   (1ULL << (insn.addr_size * 8)) - 1;
-		s64 step = (st->regs.rflags >> X86_EFLAGS_DF_BIT) & 1 ?
-			   -insn.size : insn.size;
+		u64 mask = mkvm_addr_mask(insn.addr_size);
+		s64 step = mkvm_string_step(&st->regs, insn.size);
 
 		/* A MOVS read writes ES:rDI at completion, from this rDI. */
 		st->pending.movs_dst = mkvm_linear(vcpu, MKVM_SEG_ES,
@@ -447,10 +456,8 @@ int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu)
 		r->rax = p.io_size == 4 ? val :
 			 (r->rax & ~((1ULL << (p.io_size * 8)) - 1)) | val;
 	} else if (p.exit_reason == KVM_EXIT_IO && p.ins_size) {
-		u64 mask = p.addr_size == 8 ? ~0ULL :
-			   (1ULL << (p.addr_size * 8)) - 1;
-		s64 step = (r->rflags >> X86_EFLAGS_DF_BIT) & 1 ?
-			   -p.ins_size : p.ins_size;
+		u64 mask = mkvm_addr_mask(p.addr_size);
+		s64 step = mkvm_string_step(r, p.ins_size);
 
 		if (mkvm_guest_linear_rw(vcpu, mkvm_linear(vcpu, MKVM_SEG_ES,
 							   r->rdi & mask),
