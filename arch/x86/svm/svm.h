@@ -79,8 +79,6 @@ extern bool svm_has_decode_assists;
 
 /* svm_exit.c */
 int svm_handle_exit(struct mkvm_vcpu *vcpu);
-void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_err,
-			  u32 err);
 #endif
 
 #endif /* MINIKVM_SVM_H */

@@ -42,8 +42,9 @@
 
 typedef int (*svm_exit_fn)(struct mkvm_vcpu *vcpu);
 
-void svm_inject_exception(struct svm_vcpu *svm, u8 vector, bool has_err,
-			  u32 err)
+/* Deliver an exception at the next VMRUN (APM Vol. 2, "Event Injection"). */
+static void svm_inject_exception(struct svm_vcpu *svm, u8 vector,
+				 bool has_err, u32 err)
 {
 	struct vmcb_control *c = &svm->vmcb->control;
 
