@@ -410,18 +410,45 @@ static void svm_fxsave(struct svm_fxsave *fx)
 }
 
 /*
+ * The external interrupt KVM_SET_SREGS queued (interrupt_bitmap) is
+ * injected at the next entry, whatever RFLAGS.IF says: KVM treats it as an
+ * interrupt whose delivery was already under way.  Until then it stays in
+ * the x86 state, where KVM_GET_SREGS reports it.
+ */
+static void svm_inject_pending_irq(struct mkvm_vcpu *vcpu)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)vcpu->be)->vmcb->control;
+
+	if (vcpu->arch.pending_irq < 0 || (c->event_inj & SVM_EVTINJ_VALID))
+		return;
+	c->event_inj = vcpu->arch.pending_irq | SVM_EVTINJ_TYPE_INTR |
+		       SVM_EVTINJ_VALID;
+	vcpu->arch.pending_irq = -1;
+}
+
+/*
  * An injected event is consumed by the entry.  One whose delivery the exit
  * interrupted (EXITINTINFO, same layout as EVENTINJ) is injected again, but
  * for INTn: RIP is still on the instruction, which raises it again (APM
- * Vol. 2, "Event Injection", "EXITINTINFO Pseudo-Register").
+ * Vol. 2, "Event Injection", "EXITINTINFO Pseudo-Register").  An external
+ * interrupt goes back to the x86 state, pending, so that KVM_GET_SREGS
+ * reports it if userspace looks before the next entry.
  */
-static void svm_requeue_event(struct vmcb_control *c)
+static void svm_requeue_event(struct mkvm_vcpu *vcpu)
 {
+	struct vmcb_control *c = &((struct svm_vcpu *)vcpu->be)->vmcb->control;
 	u32 info = c->exit_int_info;
 
 	c->event_inj = 0;
-	if ((info & SVM_EVTINJ_VALID) &&
-	    (info & SVM_EVTINJ_TYPE_MASK) != SVM_EVTINJ_TYPE_SOFT) {
+	if (!(info & SVM_EVTINJ_VALID))
+		return;
+	switch (info & SVM_EVTINJ_TYPE_MASK) {
+	case SVM_EVTINJ_TYPE_SOFT:
+		break;
+	case SVM_EVTINJ_TYPE_INTR:
+		vcpu->arch.pending_irq = info & SVM_EVTINJ_VEC_MASK;
+		break;
+	default:
 		c->event_inj = info;
 		c->event_inj_err = c->exit_int_info_err;
 	}
@@ -447,6 +474,7 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	if (tlb_gen != svm->tlb_gen && c->tlb_control == SVM_TLB_CONTROL_NONE)
 		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
 	svm->tlb_gen = tlb_gen;
+	svm_inject_pending_irq(vcpu);
 
 	mkvm_x86_tsc_aux_load_guest(vcpu);
 	kernel_fpu_begin();
@@ -464,7 +492,7 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	mkvm_x86_tsc_aux_load_host(vcpu);
 
 	c->tlb_control = SVM_TLB_CONTROL_NONE;
-	svm_requeue_event(c);
+	svm_requeue_event(vcpu);
 	vcpu->last_cpu = cpu;
 	preempt_enable();
 	/*

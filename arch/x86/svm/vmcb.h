@@ -76,6 +76,7 @@
 /* EVENTINJ, offset 0A8h (APM Vol. 2, "Event Injection"). */
 #define SVM_EVTINJ_VEC_MASK		0xff
 #define SVM_EVTINJ_TYPE_MASK		(7 << 8)
+#define SVM_EVTINJ_TYPE_INTR		(0 << 8)
 #define SVM_EVTINJ_TYPE_EXEPT		(3 << 8)
 #define SVM_EVTINJ_TYPE_SOFT		(4 << 8)	/* INTn */
 #define SVM_EVTINJ_VALID_ERR		BIT(11)
