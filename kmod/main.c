@@ -135,6 +135,7 @@ static int __init mkvm_init(void)
 	r = mkvm_pick_backend();
 	if (r)
 		return r;
+	mkvm_x86_cpuid_init();
 	r = mkvm_be->setup();
 	if (r)
 		return r;

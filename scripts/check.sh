@@ -100,6 +100,9 @@ svm_runs() {
 	boot novirt --machine svm --cpu qemu64,-svm --targets none \
 		--file "$TOP/minikvm.ko" selftests/no_virt_load_test.sh
 	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}" "${RUNNER[@]}"
+	# A CPU with RDTSCP: the guest's TSC_AUX is switched in and out.
+	boot svm-rdtscp --machine svm --cpu qemu64,+svm,+npt,+rdtscp --smp 2 \
+		--targets "$TARGETS" "$TOP/build/selftests/cpuid_msr_test"
 }
 vmx_runs() {
 	boot vmx --machine vmx --targets "$TARGETS" "${MAIN[@]}" "${RUNNER[@]}"

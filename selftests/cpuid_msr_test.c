@@ -17,6 +17,17 @@
  *    unless the guest's CPUID has RDTSCP.
  *  - RDMSR and WRMSR of an MSR that does not exist raise #GP(0), caught by
  *    a guest handler, and leave RAX/RDX untouched on RDMSR.
+ *  - minikvm's default CPUID hides what it does not virtualize (VMX, SVM,
+ *    MONITOR, XSAVE/AVX, PCID, SMEP, SMAP, ...; arch/x86/cpuid.c) and
+ *    puts the vCPU id in the APIC ID field.  KVM: zeros, as above.
+ *  - The MTRRs: IA32_MTRRCAP reads 0x508 (8 variable ranges, fixed
+ *    ranges, WC) and is read-only; the others keep what the guest writes,
+ *    and refuse (#GP) invalid memory types and reserved bits (KVM's
+ *    mtrr.c kvm_mtrr_valid(); SDM Vol. 3A, "MTRRs").
+ *  - TSC_AUX: if the guest's CPUID offers RDTSCP, WRMSR sets what RDMSR
+ *    and RDTSCP return, across exits, while the host's own TSC_AUX (its
+ *    CPU number, for getcpu()) stays intact; without RDTSCP in the guest
+ *    CPUID (always so on KVM without KVM_SET_CPUID2) both are #GP.
  */
 #include <string.h>
 
@@ -164,10 +175,203 @@ static void unknown_msr_gp(void)
 	kvm_vm_free(vm);
 }
 
+/* --- minikvm's default CPUID --- */
+
+#define NR_FILTER_LEAVES	6
+static const uint32_t filter_leaves[NR_FILTER_LEAVES] = {
+	0, 1, 7, 0xd, 0x80000000, 0x80000001,
+};
+
+static void guest_cpuid_filter(void)
+{
+	uint32_t a, b, c, d;
+	unsigned int i;
+
+	for (i = 0; i < NR_FILTER_LEAVES; i++) {
+		guest_cpuid(filter_leaves[i], 0, &a, &b, &c, &d);
+		ucall(UCALL_SYNC, 4, a, b, c, d);
+	}
+	GUEST_DONE();
+}
+
+/* Bits minikvm must not announce, per leaf: EAX, EBX, ECX, EDX. */
+static const uint32_t hidden[NR_FILTER_LEAVES][4] = {
+	{ 0, 0, 0, 0 },
+	/* ECX: MONITOR VMX SMX PCID x2APIC TSC-DEADLINE XSAVE OSXSAVE AVX;
+	 * EDX: MCE APIC MCA */
+	{ 0, 0, 1u << 3 | 1u << 5 | 1u << 6 | 1u << 17 | 1u << 21 |
+		1u << 24 | 1u << 26 | 1u << 27 | 1u << 28,
+	  1u << 7 | 1u << 9 | 1u << 14 },
+	/* EBX: FSGSBASE AVX2 SMEP INVPCID SMAP AVX512F; ECX: UMIP PKU OSPKE
+	 * LA57; EDX: IBRS/IBPB STIBP ARCH_CAPABILITIES SSBD */
+	{ ~0u, 1u << 0 | 1u << 5 | 1u << 7 | 1u << 10 | 1u << 20 | 1u << 16,
+	  1u << 2 | 1u << 3 | 1u << 4 | 1u << 16,
+	  1u << 26 | 1u << 27 | 1u << 29 | 1u << 31 },
+	{ ~0u, ~0u, ~0u, ~0u },		/* no XSAVE state components */
+	{ 0, 0, 0, 0 },
+	{ 0, 0, 1u << 2, 0 },		/* ECX: SVM */
+};
+
+static void cpuid_filtered(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	unsigned int i, r;
+
+	TEST_REQUIRE(kvm_dev_is_minikvm());	/* KVM: all zeros, see above */
+	vm = vm_create_with_one_vcpu(&vcpu, guest_cpuid_filter);
+	for (i = 0; i < NR_FILTER_LEAVES; i++) {
+		TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+		for (r = 0; r < 4; r++)
+			TEST_ASSERT(!(uc.args[r] & hidden[i][r]),
+				    "CPUID 0x%x reg %u = 0x%llx shows hidden bits 0x%x",
+				    filter_leaves[i], r,
+				    (unsigned long long)uc.args[r], hidden[i][r]);
+		if (filter_leaves[i] == 0)
+			TEST_ASSERT(uc.args[0] >= 1 && uc.args[0] <= 7,
+				    "max basic leaf 0x%llx",
+				    (unsigned long long)uc.args[0]);
+		if (filter_leaves[i] == 1) {
+			TEST_ASSERT(uc.args[2] & 1u << 31, "hypervisor bit");
+			TEST_ASSERT_EQ(uc.args[1] >> 24, 0);	/* APIC ID */
+		}
+	}
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- MTRRs --- */
+
+#define MSR_MTRRcap		0x0fe
+#define MSR_MTRRphysBase0	0x200
+#define MSR_MTRRphysMask0	0x201
+#define MSR_MTRRfix64K_00000	0x250
+#define MSR_MTRRfix4K_F8000	0x26f
+#define MSR_MTRRdefType		0x2ff
+
+static void guest_mtrrs(void)
+{
+	static const struct msr_value good[] = {
+		{ MSR_MTRRdefType, 0xc06 },		/* E, FE, WB */
+		{ MSR_MTRRfix64K_00000, 0x0606060606060606ULL },
+		{ MSR_MTRRfix4K_F8000, 0x0005040100000006ULL },
+		{ MSR_MTRRphysBase0, 0x80000000ULL | 6 },
+		{ MSR_MTRRphysMask0, 0xf80000800ULL },	/* 2 GiB, valid */
+	};
+	static const struct msr_value bad[] = {
+		{ MSR_MTRRdefType, 0x2 },		/* type 2 is reserved */
+		{ MSR_MTRRdefType, 0x1006 },		/* bit 12 reserved */
+		{ MSR_MTRRfix64K_00000, 0x0706060606060606ULL },
+		{ MSR_MTRRphysBase0, 0x100 | 6 },	/* bits 11:8 reserved */
+		{ MSR_MTRRphysBase0, (1ULL << 40) | 6 },/* above MAXPHYADDR */
+		{ MSR_MTRRphysMask0, 0x400 },		/* bits 10:0 reserved */
+		{ MSR_MTRRcap, 0x508 },			/* read-only */
+	};
+	unsigned int i;
+
+	GUEST_ASSERT_EQ(rdmsr(MSR_MTRRcap), 0x508);
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		wrmsr(good[i].index, good[i].value);
+		GUEST_ASSERT_EQ(rdmsr(good[i].index), good[i].value);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		wrmsr(bad[i].index, bad[i].value);
+		GUEST_ASSERT_EQ(gp_count, i + 1);
+	}
+	/* Refused writes changed nothing. */
+	for (i = 0; i < ARRAY_SIZE(good); i++)
+		GUEST_ASSERT_EQ(rdmsr(good[i].index), good[i].value);
+	GUEST_DONE();
+}
+
+static void mtrr_msrs(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	TEST_REQUIRE(host_kernel_has("mtrr") > 0);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_mtrrs);
+	vm_install_exception_handler(vm, GP_VECTOR, guest_gp_handler);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- TSC_AUX --- */
+
+#define MSR_TSC_AUX		0xc0000103
+#define GUEST_TSC_AUX		0xabcd
+
+static uint32_t guest_rdtscp_aux(void)
+{
+	uint32_t lo, hi, aux;
+
+	asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	return aux;
+}
+
+static void guest_tsc_aux(void)
+{
+	uint32_t a, b, c, d;
+	unsigned int i;
+
+	guest_cpuid(0x80000000, 0, &a, &b, &c, &d);
+	if (a >= 0x80000001)
+		guest_cpuid(0x80000001, 0, &a, &b, &c, &d);
+	else
+		d = 0;
+	if (!(d & (1u << 27))) {		/* no RDTSCP: #GP both ways */
+		wrmsr(MSR_TSC_AUX, GUEST_TSC_AUX);
+		GUEST_ASSERT_EQ(gp_count, 1);
+		rdmsr(MSR_TSC_AUX);
+		GUEST_ASSERT_EQ(gp_count, 2);
+		GUEST_SYNC(0);
+		GUEST_DONE();
+	}
+	wrmsr(MSR_TSC_AUX, GUEST_TSC_AUX);
+	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_AUX), GUEST_TSC_AUX);
+	for (i = 0; i < 10; i++) {
+		GUEST_ASSERT_EQ(guest_rdtscp_aux(), GUEST_TSC_AUX);
+		GUEST_SYNC(1);	/* the host runs, maybe on another CPU */
+	}
+	GUEST_DONE();
+}
+
+static void tsc_aux(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_tsc_aux);
+	int host_rdtscp = host_kernel_has("rdtscp");
+	struct ucall uc;
+	uint64_t offered;
+
+	vm_install_exception_handler(vm, GP_VECTOR, guest_gp_handler);
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	offered = uc.args[1];
+	ksft_print_msg("guest CPUID offers RDTSCP: %s\n", offered ? "yes" : "no");
+	if (!kvm_dev_is_minikvm())
+		TEST_ASSERT_EQ(offered, 0);	/* empty CPUID */
+	do {
+		uint32_t lo, hi, aux;
+
+		/* The host's TSC_AUX is its own again: the CPU number. */
+		if (offered && host_rdtscp > 0) {
+			asm volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+			TEST_ASSERT(aux != GUEST_TSC_AUX,
+				    "host TSC_AUX is the guest's 0x%x", aux);
+		}
+	} while (vcpu_run_ucall(vcpu, &uc) == UCALL_SYNC);
+	TEST_ASSERT_EQ(uc.cmd, UCALL_DONE);
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(cpuid_in_guest),
+	KVM_TEST(cpuid_filtered),
 	KVM_TEST(msr_roundtrips),
 	KVM_TEST(unknown_msr_gp),
+	KVM_TEST(mtrr_msrs),
+	KVM_TEST(tsc_aux),
 };
 
 int main(int argc, char **argv)

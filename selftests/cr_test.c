@@ -13,7 +13,11 @@
  *	(0x80000001 EDX[11]), else that WRMSR is #GP (KVM without
  *	KVM_SET_CPUID2: an empty CPUID, so #GP; x86.c __kvm_valid_efer());
  * and, apart, CR8 (the task priority, no local APIC) set to 5 by the guest
- * reads back 5 in KVM_GET_SREGS and kvm_run->cr8.
+ * reads back 5 in KVM_GET_SREGS and kvm_run->cr8; and a MOV to CR4 that
+ * sets a reserved bit (15, or SMXE which KVM never offers) or clears PAE
+ * in long mode is #GP(0) and leaves CR4 as it was (SDM Vol. 2B, "MOV—Move
+ * to/from Control Registers"; x86.c kvm_set_cr4()).  minikvm intercepts
+ * CR4 writes to enforce this.
  */
 #include "minikvm/kvm_util.h"
 #include "minikvm/processor.h"
@@ -191,9 +195,49 @@ static void cr8_tpr(void)
 	kvm_vm_free(vm);
 }
 
+static volatile uint64_t cr4_gp_count;
+
+static void guest_cr4_gp_handler(struct ex_regs *regs)
+{
+	cr4_gp_count++;
+	regs->rip += 3;		/* mov %rax,%cr4: 0f 22 e0 */
+}
+
+static void guest_cr4_refused(void)
+{
+	static const uint64_t set[] = { 1ULL << 15, X86_CR4_SMXE };
+	uint64_t cr4 = get_cr4();
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(set); i++) {
+		asm volatile("mov %%rax, %%cr4" : : "a"(cr4 | set[i]) : "memory");
+		GUEST_ASSERT_EQ(cr4_gp_count, i + 1);
+		GUEST_ASSERT_EQ(get_cr4(), cr4);
+	}
+	asm volatile("mov %%rax, %%cr4" : : "a"(cr4 & ~X86_CR4_PAE) : "memory");
+	GUEST_ASSERT_EQ(cr4_gp_count, 3);
+	GUEST_ASSERT_EQ(get_cr4(), cr4);
+	GUEST_DONE();
+}
+
+static void cr4_refused(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_cr4_refused);
+	struct kvm_sregs before, after;
+
+	vm_install_exception_handler(vm, GP_VECTOR, guest_cr4_gp_handler);
+	vcpu_sregs_get(vcpu, &before);
+	vcpu_run_expect_done(vcpu);
+	vcpu_sregs_get(vcpu, &after);
+	TEST_ASSERT_EQ(after.cr4, before.cr4);
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(control_registers),
 	KVM_TEST(cr8_tpr),
+	KVM_TEST(cr4_refused),
 };
 
 int main(int argc, char **argv)

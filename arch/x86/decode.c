@@ -472,6 +472,53 @@ int mkvm_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 	return 0;
 }
 
+/**
+ * mkvm_decode_mov_to_cr() - decode MOV CRn, r (0F 22 /r)
+ * @bytes: the instruction's bytes, from its first prefix
+ * @avail: how many of them the caller has
+ * @mode: MKVM_MODE_16, _32 or _64
+ * @cr: out: the control register, ModRM.reg extended by REX.R
+ * @gpr: out: the source, enum mkvm_gpr: ModRM.rm extended by REX.B
+ * @len: out: the instruction's length
+ *
+ * For a backend that intercepts the write but is not told the register
+ * (SVM without decode assists).  The mod field is ignored: the operand is
+ * always a register (SDM Vol. 2B, "MOV—Move to/from Control Registers").
+ *
+ * Return: 0, -ENODATA for more bytes, -EOPNOTSUPP for another instruction
+ * or a LOCK prefix (AMD's alternate encoding of CR8 is not offered).
+ */
+int mkvm_decode_mov_to_cr(const u8 *bytes, unsigned int avail,
+			  unsigned int mode, u8 *cr, u8 *gpr, u8 *len)
+{
+	struct decoder d = {
+		.bytes = bytes, .avail = avail, .mode = mode, .seg = -1,
+	};
+	u8 opcode, modrm;
+	int ret;
+
+	if (mode != MKVM_MODE_16 && mode != MKVM_MODE_32 &&
+	    mode != MKVM_MODE_64)
+		return -EINVAL;
+	ret = decode_prefixes(&d, &opcode);
+	if (!ret && opcode != OPCODE_ESCAPE)
+		ret = -EOPNOTSUPP;
+	if (!ret)
+		ret = fetch_byte(&d, &opcode);
+	if (!ret && opcode != 0x22)
+		ret = -EOPNOTSUPP;
+	if (!ret)
+		ret = fetch_byte(&d, &modrm);
+	if (ret)
+		return ret;
+	if (d.lock)
+		return -EOPNOTSUPP;
+	*cr = ((modrm >> 3) & 7) | (d.rex & REX_R ? 8 : 0);
+	*gpr = (modrm & 7) | (d.rex & REX_B ? 8 : 0);
+	*len = d.pos;
+	return 0;
+}
+
 /* The low @size bytes of @val. */
 static u64 low_bytes(u64 val, unsigned int size)
 {

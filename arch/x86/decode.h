@@ -101,6 +101,8 @@ struct mkvm_insn {
 
 int mkvm_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 		struct mkvm_insn *insn);
+int mkvm_decode_mov_to_cr(const u8 *bytes, unsigned int avail,
+			  unsigned int mode, u8 *cr, u8 *gpr, u8 *len);
 u64 mkvm_insn_store_value(const struct mkvm_insn *insn,
 			  const u64 gprs[MKVM_NR_GPRS]);
 void mkvm_insn_complete_load(const struct mkvm_insn *insn,

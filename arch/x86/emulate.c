@@ -357,6 +357,56 @@ static unsigned int mkvm_fetch_insn(struct mkvm_vcpu *vcpu, u8 *bytes)
 }
 
 /**
+ * mkvm_x86_write_cr4() - a guest's MOV to CR4, intercepted
+ * @vcpu: the vCPU, its state saved in vcpu->arch
+ * @gpr: the source register, enum mkvm_gpr, when the hardware reports it;
+ *	 else -1 and the instruction is decoded
+ * @len: the instruction's length when known, else 0
+ * @gp: out: the value is refused: the caller injects #GP(0), RIP stays
+ *
+ * CR4 is intercepted so that a guest can set only the bits minikvm allows
+ * (mkvm_x86_cr4_valid()): left to the hardware, the guest could turn on
+ * any feature the host has (CR4.OSXSAVE, then XCR0; CR4.PKE, then PKRU).
+ * The caller flushes the guest's TLB when CR4 changed.  Outside 64-bit
+ * mode the source is 32 bits wide (SDM Vol. 2B, "MOV—Move to/from Control
+ * Registers").
+ *
+ * Return: 1 to enter the guest again; 0 for KVM_EXIT_INTERNAL_ERROR (an
+ * instruction that is not MOV to CR4 or cannot be read).
+ */
+int mkvm_x86_write_cr4(struct mkvm_vcpu *vcpu, int gpr, unsigned int len,
+		       bool *gp)
+{
+	struct mkvm_x86_state *st = &vcpu->arch;
+	unsigned int mode = mkvm_cpu_mode(&st->sregs);
+	u64 g[MKVM_NR_GPRS], val;
+
+	*gp = false;
+	if (gpr < 0 || !len) {
+		u8 bytes[MKVM_INSN_MAX_LEN], cr, reg, n;
+		unsigned int avail = mkvm_fetch_insn(vcpu, bytes);
+
+		if (mkvm_decode_mov_to_cr(bytes, avail, mode, &cr, &reg, &n) ||
+		    cr != 4)
+			return mkvm_internal_error(vcpu,
+						   KVM_INTERNAL_ERROR_EMULATION);
+		gpr = reg;
+		len = n;
+	}
+	mkvm_gprs_get(&st->regs, g);
+	val = g[gpr & (MKVM_NR_GPRS - 1)];
+	if (mode != MKVM_MODE_64)
+		val = (u32)val;
+	if (!mkvm_x86_cr4_valid(val, st->sregs.efer)) {
+		*gp = true;
+		return 1;
+	}
+	st->sregs.cr4 = val;
+	st->regs.rip += len;
+	return 1;
+}
+
+/**
  * mkvm_x86_mmio() - an access outside the slots (or a write to a read-only
  * one) as KVM_EXIT_MMIO
  * @vcpu: the vCPU, its state saved in vcpu->arch

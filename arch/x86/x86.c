@@ -115,6 +115,31 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
 }
 
 /**
+ * mkvm_x86_init_event() - the state after INIT
+ * @st: the vCPU's state
+ * @vcpu_id: its id
+ *
+ * As RESET (mkvm_x86_reset()) but for what INIT leaves alone: CR0.CD/NW,
+ * the MSRs kept here (APIC base, MTRRs, TSC_AUX) and, implicitly, the
+ * x87/SSE state the backend keeps (SDM Vol. 3A, Table "IA-32 and Intel 64
+ * Processor States Following Power-up, Reset, or INIT").  Queued events
+ * are dropped.
+ */
+void mkvm_x86_init_event(struct mkvm_x86_state *st, u32 vcpu_id)
+{
+	u64 cd_nw = st->sregs.cr0 & (X86_CR0_CD | X86_CR0_NW);
+	u64 apic_base = st->sregs.apic_base;
+	struct mkvm_x86_mtrr mtrr = st->mtrr;
+	u64 tsc_aux = st->tsc_aux;
+
+	mkvm_x86_reset(st, vcpu_id);
+	st->sregs.cr0 = (st->sregs.cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | cd_nw;
+	st->sregs.apic_base = apic_base;
+	st->mtrr = mtrr;
+	st->tsc_aux = tsc_aux;
+}
+
+/**
  * mkvm_x86_is_canonical() - a 48-bit canonical address (bits 63:47 equal)
  * @addr: linear address
  */
@@ -222,10 +247,21 @@ static bool cr0_is_valid(u64 cr0)
 	return true;
 }
 
-/* CR4: only bits that need no guest CPUID feature (see file header). */
-static bool cr4_is_valid(u64 cr4)
+/**
+ * mkvm_x86_cr4_valid() - may the vCPU have this CR4?
+ * @cr4: the new value, from KVM_SET_SREGS or a guest's MOV to CR4
+ * @efer: the EFER it goes with
+ *
+ * Only bits that need no CPUID-announced feature (see the file header and
+ * cpuid.c), and PAE stays set in IA-32e mode (SDM Vol. 2B, "MOV—Move
+ * to/from Control Registers", #GP conditions).  A guest's MOV that fails
+ * this gets #GP(0).
+ */
+bool mkvm_x86_cr4_valid(u64 cr4, u64 efer)
 {
-	return !(cr4 & ~(u64)MKVM_CR4_BASE_BITS);
+	if (cr4 & ~(u64)MKVM_CR4_BASE_BITS)
+		return false;
+	return !(efer & EFER_LMA) || (cr4 & X86_CR4_PAE);
 }
 
 /*
@@ -262,7 +298,7 @@ static bool sregs_are_valid(const struct kvm_sregs *s)
 	if (s->apic_base & (MKVM_APIC_BASE_RSVD |
 			    ~GENMASK_ULL(MKVM_DEFAULT_MAXPHYADDR - 1, 0)))
 		return false;
-	return cr0_is_valid(s->cr0) && cr4_is_valid(s->cr4) &&
+	return cr0_is_valid(s->cr0) && mkvm_x86_cr4_valid(s->cr4, s->efer) &&
 	       mkvm_x86_efer_valid(s->efer);
 }
 

@@ -664,12 +664,50 @@ static void test_complete_load(void **state)
 	assert_int_equal(load(&insn, 0, MKVM_RAX), rax);
 }
 
+/* MOV CRn, r: the control register, the source and the length. */
+static void check_mov_cr(unsigned int mode, const uint8_t *b, unsigned int n,
+			 int ret, uint8_t cr, uint8_t gpr)
+{
+	uint8_t got_cr = 0xff, got_gpr = 0xff, len = 0;
+
+	assert_int_equal(mkvm_decode_mov_to_cr(b, n, mode, &got_cr, &got_gpr,
+					       &len), ret);
+	if (ret)
+		return;
+	assert_int_equal(got_cr, cr);
+	assert_int_equal(got_gpr, gpr);
+	assert_int_equal(len, n);
+}
+
+#define MOV_CR(mode, ret, cr, gpr, ...)					\
+	check_mov_cr(mode, (const uint8_t[]){ __VA_ARGS__ },		\
+		     sizeof((const uint8_t[]){ __VA_ARGS__ }), ret, cr, gpr)
+
+static void test_mov_to_cr(void **state)
+{
+	(void)state;
+	MOV_CR(M64, 0, 4, MKVM_RAX, 0x0f, 0x22, 0xe0);	/* mov %rax,%cr4 */
+	MOV_CR(M64, 0, 4, MKVM_RDI, 0x0f, 0x22, 0xe7);	/* mov %rdi,%cr4 */
+	MOV_CR(M64, 0, 4, MKVM_R9, 0x41, 0x0f, 0x22, 0xe1); /* mov %r9,%cr4 */
+	MOV_CR(M64, 0, 8, MKVM_RAX, 0x44, 0x0f, 0x22, 0xc0); /* mov %rax,%cr8 */
+	MOV_CR(M64, 0, 0, MKVM_RBX, 0x0f, 0x22, 0xc3);	/* mov %rbx,%cr0 */
+	MOV_CR(M32, 0, 4, MKVM_RCX, 0x0f, 0x22, 0xe1);	/* mov %ecx,%cr4 */
+	MOV_CR(M32, 0, 4, MKVM_RCX, 0x0f, 0x22, 0x21);	/* mod is ignored */
+	MOV_CR(M16, 0, 4, MKVM_RAX, 0x66, 0x0f, 0x22, 0xe0); /* 66 ignored */
+	/* Outside 64-bit mode 0x41 is INC %ecx, not REX. */
+	MOV_CR(M32, -EOPNOTSUPP, 0, 0, 0x41, 0x0f, 0x22, 0xe1);
+	MOV_CR(M64, -EOPNOTSUPP, 0, 0, 0x0f, 0x20, 0xe0);  /* mov %cr4,%rax */
+	MOV_CR(M64, -EOPNOTSUPP, 0, 0, 0xf0, 0x0f, 0x22, 0xc0); /* LOCK */
+	MOV_CR(M64, -ENODATA, 0, 0, 0x0f, 0x22);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_store_value),
 		cmocka_unit_test(test_complete_load),
+		cmocka_unit_test(test_mov_to_cr),
 	};
 
 	return cmocka_run_group_tests_name("decode", tests, setup, teardown);

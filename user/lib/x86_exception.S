@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * x86_exception.S - guest-side entry stubs for exception vectors 0-31.
+ * x86_exception.S - guest-side entry stubs for all 256 vectors: the
+ * exceptions (0-31) and interrupts (32-255).
  *
  * Runs in the guest, in 64-bit mode, ring 0, entered through a 64-bit
  * interrupt gate (interrupts off).  The CPU has aligned RSP to 16 and
@@ -11,7 +12,7 @@
  * (x86_guest.h), calls guest_exception_dispatch(regs) and returns with
  * IRETQ to whatever regs->rip / regs->rsp then say.
  *
- * guest_ex_stubs[] holds the 32 stub addresses for the IDT.
+ * guest_ex_stubs[] holds the 256 stub addresses for the IDT.
  */
 
 /* Vectors for which the CPU pushes an error code: #DF #TS #NP #SS #GP #PF
@@ -35,7 +36,7 @@ guest_ex_stub_\vec:
 
 	.altmacro
 	.set	vec, 0
-	.rept	32
+	.rept	256
 	EX_STUB	%vec
 	.set	vec, vec + 1
 	.endr
@@ -89,7 +90,7 @@ guest_ex_common:
 	.globl	guest_ex_stubs
 guest_ex_stubs:
 	.set	vec, 0
-	.rept	32
+	.rept	256
 	EX_STUB_ADDR %vec
 	.set	vec, vec + 1
 	.endr

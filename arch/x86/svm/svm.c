@@ -113,7 +113,7 @@ static void svm_cpu_disable(void)
  * as a read/write data segment and a busy 16-bit TSS) so that
  * KVM_GET_SREGS reads the same on minikvm as on kvm_amd.
  */
-static void svm_vcpu_reset(struct mkvm_vcpu *vcpu)
+void svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 {
 	struct kvm_sregs *s = &vcpu->arch.sregs;
 

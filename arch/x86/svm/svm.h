@@ -70,12 +70,14 @@ int svm_vcpu_create(struct mkvm_vcpu *vcpu);
 void svm_vcpu_free(struct mkvm_vcpu *vcpu);
 void svm_vcpu_load_state(struct mkvm_vcpu *vcpu);
 void svm_vcpu_save_state(struct mkvm_vcpu *vcpu);
+void svm_vcpu_init_event(struct mkvm_vcpu *vcpu);
 int svm_vcpu_run(struct mkvm_vcpu *vcpu);
 int svm_percpu_setup(void);
 void svm_percpu_unsetup(void);
 
 /* svm.c: CPUID 8000_000Ah EDX.DecodeAssists, read at probe. */
 extern bool svm_has_decode_assists;
+void svm_vcpu_reset(struct mkvm_vcpu *vcpu);
 
 /* svm_exit.c */
 int svm_handle_exit(struct mkvm_vcpu *vcpu);

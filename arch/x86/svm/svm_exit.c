@@ -10,6 +10,9 @@
  *   INTR, NMI, SMI, INIT  the host's: taken by the host right after #VMEXIT
  *   HLT, IOIO             userspace's (KVM_EXIT_HLT, KVM_EXIT_IO)
  *   CPUID, MSR            emulated here; no MSR reaches the hardware
+ *   CR4 writes            only the bits minikvm allows (x86.c)
+ *   INVD                  a no-op: dropping dirty cache lines would lose
+ *                         the host's data
  *   SHUTDOWN              a triple fault: KVM_EXIT_SHUTDOWN
  *   VMRUN ... SKINIT, INVLPGA, MONITOR, MWAIT, XSETBV
  *                         not offered to guests: #UD
@@ -27,18 +30,6 @@
 
 #define X86_VEC_UD	6
 #define X86_VEC_GP	13
-
-/*
- * CPUID bits the guest does not get: SVM (no nested SVM), and XSAVE/AVX,
- * whose state minikvm does not switch yet (only x87/SSE, with FXSAVE).
- */
-#define CPUID_80000001_ECX_SVM	BIT(2)
-#define CPUID_1_ECX_XSAVE	BIT(26)
-#define CPUID_1_ECX_OSXSAVE	BIT(27)
-#define CPUID_1_ECX_AVX		BIT(28)
-#define CPUID_1_ECX_HYPERVISOR	BIT(31)
-#define CPUID_7_EBX_AVX2	BIT(5)
-#define CPUID_7_EBX_AVX512	0xdc230000	/* F DQ IFMA PF ER CD BW VL */
 
 typedef int (*svm_exit_fn)(struct mkvm_vcpu *vcpu);
 
@@ -81,8 +72,48 @@ static int svm_exit_hlt(struct mkvm_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * INVD (0F 08) would discard the cache without writing it back, host data
+ * included (APM Vol. 3, "INVD"): skipped, as KVM does.
+ */
+static int svm_exit_invd(struct mkvm_vcpu *vcpu)
+{
+	svm_skip(vcpu->be, 2);
+	return 1;
+}
+
+/*
+ * MOV to CR4.  With decode assists EXITINFO1 names the source register
+ * and NextRIP gives the length; otherwise the instruction is decoded.
+ */
+static int svm_exit_cr4_write(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	struct vmcb_control *c = &svm->vmcb->control;
+	u64 old_cr4 = svm->vmcb->save.cr4;
+	unsigned int len = 0;
+	int gpr = -1, r;
+	bool gp;
+
+	if (svm_has_decode_assists && (c->exit_info_1 & SVM_CR_EXITINFO_MOV))
+		gpr = c->exit_info_1 & SVM_CR_EXITINFO_GPR;
+	if (boot_cpu_has(X86_FEATURE_NRIPS) && c->next_rip)
+		len = c->next_rip - svm->vmcb->save.rip;
+	svm_vcpu_save_state(vcpu);
+	r = mkvm_x86_write_cr4(vcpu, gpr, len, &gp);
+	svm_vcpu_load_state(vcpu);
+	if (gp)
+		svm_inject_exception(svm, X86_VEC_GP, true, 0);
+	/* Paging bits (PGE, PAE, PSE...) changed: drop the guest's TLB. */
+	if (svm->vmcb->save.cr4 != old_cr4)
+		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
+	return r;
+}
+
+/* A triple fault: KVM_EXIT_SHUTDOWN, the vCPU left INITed as KVM does. */
 static int svm_exit_shutdown(struct mkvm_vcpu *vcpu)
 {
+	svm_vcpu_init_event(vcpu);
 	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
 	return 0;
 }
@@ -119,28 +150,15 @@ static int svm_exit_io(struct mkvm_vcpu *vcpu)
 	return 0;
 }
 
-/*
- * CPUID: the host's answer, filtered as above and with the hypervisor bit,
- * until KVM_SET_CPUID2 gives the guest its own (CPUID is two bytes, 0F A2).
- */
+/* CPUID (0F A2): the guest's CPUID, cpuid.c. */
 static int svm_exit_cpuid(struct mkvm_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = vcpu->be;
-	u32 leaf = svm->vmcb->save.rax, sub = svm->gprs.rcx;
-	u32 a, b, c, d;
+	struct vmcb_save *v = &svm->vmcb->save;
+	u32 a = v->rax, b, c = svm->gprs.rcx, d;
 
-	cpuid_count(leaf, sub, &a, &b, &c, &d);
-	if (leaf == 1) {
-		c &= ~(CPUID_1_ECX_XSAVE | CPUID_1_ECX_OSXSAVE | CPUID_1_ECX_AVX);
-		c |= CPUID_1_ECX_HYPERVISOR;
-	}
-	if (leaf == 7 && sub == 0)
-		b &= ~(CPUID_7_EBX_AVX2 | CPUID_7_EBX_AVX512);
-	if (leaf == 0xd)
-		a = b = c = d = 0;	/* no XSAVE state components */
-	if (leaf == 0x80000001)
-		c &= ~CPUID_80000001_ECX_SVM;
-	svm->vmcb->save.rax = a;
+	mkvm_x86_cpuid(vcpu, v->cr4, &a, &b, &c, &d);
+	v->rax = a;
 	svm->gprs.rbx = b;
 	svm->gprs.rcx = c;
 	svm->gprs.rdx = d;
@@ -149,8 +167,8 @@ static int svm_exit_cpuid(struct mkvm_vcpu *vcpu)
 }
 
 /*
- * The MSRs a guest may use, kept in the VMCB where VMRUN/VMLOAD switch them
- * (APM Vol. 2, Table B-2).  @write: WRMSR with *val; else RDMSR into *val.
+ * The MSRs a guest may use: those VMRUN/VMLOAD switch are kept in the VMCB
+ * (APM Vol. 2, Table B-2), the others in the x86 state (msr.c).  @write: WRMSR with *val; else RDMSR into *val.
  * Return: 0, or -EINVAL for #GP (unknown MSR, or a value the MSR refuses).
  */
 static int svm_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
@@ -215,13 +233,8 @@ static int svm_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 			return -EINVAL;	/* no TSC offsetting yet */
 		*val = rdtsc() + ((struct svm_vcpu *)vcpu->be)->vmcb->control.tsc_offset;
 		return 0;
-	case MSR_IA32_APICBASE:
-		if (write)
-			return -EINVAL;	/* no local APIC to move yet */
-		*val = vcpu->arch.sregs.apic_base;
-		return 0;
 	default:
-		return -EINVAL;
+		return mkvm_x86_msr_common(vcpu, msr, val, write) ? -EINVAL : 0;
 	}
 	/* Addresses must be canonical (APM Vol. 2, "Canonical Address Form"). */
 	if (write && msr != MSR_STAR && msr != MSR_SYSCALL_MASK &&
@@ -293,11 +306,13 @@ static int svm_exit_npf(struct mkvm_vcpu *vcpu)
 }
 
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
+	[SVM_EXIT_WRITE_CR4]	= svm_exit_cr4_write,
 	[SVM_EXIT_INTR]		= svm_exit_host_event,
 	[SVM_EXIT_NMI]		= svm_exit_host_event,
 	[SVM_EXIT_SMI]		= svm_exit_host_event,
 	[SVM_EXIT_INIT]		= svm_exit_host_event,
 	[SVM_EXIT_CPUID]	= svm_exit_cpuid,
+	[SVM_EXIT_INVD]		= svm_exit_invd,
 	[SVM_EXIT_HLT]		= svm_exit_hlt,
 	[SVM_EXIT_INVLPGA]	= svm_exit_ud,
 	[SVM_EXIT_IOIO]		= svm_exit_io,

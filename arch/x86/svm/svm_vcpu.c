@@ -31,7 +31,7 @@ static_assert(sizeof(struct svm_gprs) == SVM_GPR_SIZE);
 /* Intercepts every guest needs (see the file header of svm_exit.c). */
 #define SVM_MISC1_INTERCEPTS						\
 	(SVM_ICPT_INTR | SVM_ICPT_NMI | SVM_ICPT_SMI | SVM_ICPT_INIT |	\
-	 SVM_ICPT_CPUID | SVM_ICPT_HLT | SVM_ICPT_INVLPGA |		\
+	 SVM_ICPT_CPUID | SVM_ICPT_INVD | SVM_ICPT_HLT | SVM_ICPT_INVLPGA |		\
 	 SVM_ICPT_IOIO_PROT | SVM_ICPT_MSR_PROT | SVM_ICPT_TASK_SWITCH |	\
 	 SVM_ICPT_SHUTDOWN)
 #define SVM_MISC2_INTERCEPTS						\
@@ -133,6 +133,7 @@ static void svm_init_control(struct mkvm_vcpu *vcpu)
 	struct svm_vm *svm_vm = vcpu->vm->be;
 	struct vmcb_control *c = &svm->vmcb->control;
 
+	c->intercept_cr = SVM_ICPT_CR4_WRITE;
 	c->intercept_misc1 = SVM_MISC1_INTERCEPTS;
 	c->intercept_misc2 = SVM_MISC2_INTERCEPTS;
 	c->iopm_base_pa = __sme_set(page_to_phys(svm_iopm));
@@ -142,6 +143,13 @@ static void svm_init_control(struct mkvm_vcpu *vcpu)
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = __sme_set(virt_to_phys(svm_vm->npt_root));
 	svm->vmcb->save.g_pat = SVM_PAT_DEFAULT;
+	/*
+	 * DR6/DR7 are not in the uAPI state yet: set once here, so that the
+	 * save/load round trip of an exit handled in the kernel keeps the
+	 * guest's own values.
+	 */
+	svm->vmcb->save.dr6 = SVM_DR6_RESET;
+	svm->vmcb->save.dr7 = SVM_DR7_RESET;
 }
 
 int svm_vcpu_create(struct mkvm_vcpu *vcpu)
@@ -173,6 +181,28 @@ void svm_vcpu_free(struct mkvm_vcpu *vcpu)
 
 	free_page((unsigned long)svm->vmcb);
 	kfree(svm);
+}
+
+/**
+ * svm_vcpu_init_event() - INIT the vCPU with a fresh VMCB
+ * @vcpu: the vCPU, state in the VMCB
+ *
+ * After a SHUTDOWN intercept the VMCB's guest state is undefined (APM
+ * Vol. 2, "Shutdown Intercept"), so KVM INITs the vCPU, as some boards do
+ * on a triple fault; so does minikvm, to report the same registers.  The
+ * guest's DR0-DR3 go back to 0; its x87/SSE state stays (INIT keeps it).
+ */
+void svm_vcpu_init_event(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+
+	clear_page(svm->vmcb);
+	svm_init_control(vcpu);
+	svm->asid_cpu = -1;	/* a new ASID, flushed at the next entry */
+	memset(svm->dr, 0, sizeof(svm->dr));
+	mkvm_x86_init_event(&vcpu->arch, vcpu->id);
+	svm_vcpu_reset(vcpu);
+	svm_vcpu_load_state(vcpu);
 }
 
 /* kvm_segment <-> VMCB segment (APM Vol. 2, "Segment State in the VMCB"). */
@@ -239,8 +269,6 @@ void svm_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	/* With V_INTR_MASKING, MOV CR8 reads and writes V_TPR (APM Vol. 2). */
 	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl &
 				      ~SVM_V_TPR_MASK) | (s->cr8 & SVM_V_TPR_MASK);
-	v->dr6 = SVM_DR6_RESET;
-	v->dr7 = SVM_DR7_RESET;
 	v->rflags = r->rflags;
 	v->rip = r->rip;
 	v->rsp = r->rsp;
@@ -382,18 +410,45 @@ static void svm_fxsave(struct svm_fxsave *fx)
 }
 
 /*
+ * The external interrupt KVM_SET_SREGS queued (interrupt_bitmap) is
+ * injected at the next entry, whatever RFLAGS.IF says: KVM treats it as an
+ * interrupt whose delivery was already under way.  Until then it stays in
+ * the x86 state, where KVM_GET_SREGS reports it.
+ */
+static void svm_inject_pending_irq(struct mkvm_vcpu *vcpu)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)vcpu->be)->vmcb->control;
+
+	if (vcpu->arch.pending_irq < 0 || (c->event_inj & SVM_EVTINJ_VALID))
+		return;
+	c->event_inj = vcpu->arch.pending_irq | SVM_EVTINJ_TYPE_INTR |
+		       SVM_EVTINJ_VALID;
+	vcpu->arch.pending_irq = -1;
+}
+
+/*
  * An injected event is consumed by the entry.  One whose delivery the exit
  * interrupted (EXITINTINFO, same layout as EVENTINJ) is injected again, but
  * for INTn: RIP is still on the instruction, which raises it again (APM
- * Vol. 2, "Event Injection", "EXITINTINFO Pseudo-Register").
+ * Vol. 2, "Event Injection", "EXITINTINFO Pseudo-Register").  An external
+ * interrupt goes back to the x86 state, pending, so that KVM_GET_SREGS
+ * reports it if userspace looks before the next entry.
  */
-static void svm_requeue_event(struct vmcb_control *c)
+static void svm_requeue_event(struct mkvm_vcpu *vcpu)
 {
+	struct vmcb_control *c = &((struct svm_vcpu *)vcpu->be)->vmcb->control;
 	u32 info = c->exit_int_info;
 
 	c->event_inj = 0;
-	if ((info & SVM_EVTINJ_VALID) &&
-	    (info & SVM_EVTINJ_TYPE_MASK) != SVM_EVTINJ_TYPE_SOFT) {
+	if (!(info & SVM_EVTINJ_VALID))
+		return;
+	switch (info & SVM_EVTINJ_TYPE_MASK) {
+	case SVM_EVTINJ_TYPE_SOFT:
+		break;
+	case SVM_EVTINJ_TYPE_INTR:
+		vcpu->arch.pending_irq = info & SVM_EVTINJ_VEC_MASK;
+		break;
+	default:
 		c->event_inj = info;
 		c->event_inj_err = c->exit_int_info_err;
 	}
@@ -419,7 +474,9 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	if (tlb_gen != svm->tlb_gen && c->tlb_control == SVM_TLB_CONTROL_NONE)
 		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
 	svm->tlb_gen = tlb_gen;
+	svm_inject_pending_irq(vcpu);
 
+	mkvm_x86_tsc_aux_load_guest(vcpu);
 	kernel_fpu_begin();
 	svm_fpu_clear_extended();
 	svm_fxrstor(&svm->fpu);
@@ -432,9 +489,10 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	asm volatile("stgi" : : : "memory");	/* NMIs come in here */
 	svm_fxsave(&svm->fpu);
 	kernel_fpu_end();
+	mkvm_x86_tsc_aux_load_host(vcpu);
 
 	c->tlb_control = SVM_TLB_CONTROL_NONE;
-	svm_requeue_event(c);
+	svm_requeue_event(vcpu);
 	vcpu->last_cpu = cpu;
 	preempt_enable();
 	/*

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 /* Intercept vector 3, control area offset 00Ch (Table B-1). */
+#define SVM_ICPT_CR4_WRITE		BIT(16 + 4)	/* in intercept_cr */
 #define SVM_ICPT_INTR			BIT(0)
 #define SVM_ICPT_NMI			BIT(1)
 #define SVM_ICPT_SMI			BIT(2)
@@ -65,15 +66,24 @@
 #define SVM_NPF_WRITE			BIT_ULL(1)
 #define SVM_NPF_FETCH			BIT_ULL(4)
 
+/*
+ * EXITINFO1 of a CR write intercept, with decode assists (APM Vol. 2,
+ * "Decode Assists"): bit 63 says it was a MOV, bits 3:0 name its GPR.
+ */
+#define SVM_CR_EXITINFO_MOV		BIT_ULL(63)
+#define SVM_CR_EXITINFO_GPR		0xfULL
+
 /* EVENTINJ, offset 0A8h (APM Vol. 2, "Event Injection"). */
 #define SVM_EVTINJ_VEC_MASK		0xff
 #define SVM_EVTINJ_TYPE_MASK		(7 << 8)
+#define SVM_EVTINJ_TYPE_INTR		(0 << 8)
 #define SVM_EVTINJ_TYPE_EXEPT		(3 << 8)
 #define SVM_EVTINJ_TYPE_SOFT		(4 << 8)	/* INTn */
 #define SVM_EVTINJ_VALID_ERR		BIT(11)
 #define SVM_EVTINJ_VALID		BIT(31)
 
 /* Exit codes (APM Vol. 2, Appendix C). */
+#define SVM_EXIT_WRITE_CR4		0x014
 #define SVM_EXIT_EXCP_BASE		0x040
 #define SVM_EXIT_INTR			0x060
 #define SVM_EXIT_NMI			0x061

@@ -27,7 +27,7 @@
 #define AC_VECTOR	17
 #define XM_VECTOR	19
 
-#define GUEST_NR_VECTORS	32	/* vectors with a library stub */
+#define GUEST_NR_VECTORS	256	/* vectors with a library stub: all */
 
 /*
  * What the library's exception stub (x86_exception.S) saved: the general
