@@ -194,6 +194,7 @@ static int vmx_check_controls(u64 basic)
 	if (r)
 		return r;
 	want2 = VMX_PROC2_WANT | (vmx_cfg.vpid ? VMX_PROC2_VPID : 0);
+	vmx_cfg.proc2_may1 = VMX_CTLS_ALLOWED1(proc2_cap);
 	r = vmx_adjust_ctls("secondary processor-based",
 			    MSR_IA32_VMX_PROCBASED_CTLS2, want2, ~want2,
 			    &vmx_cfg.proc2);

@@ -41,6 +41,7 @@
  * "Definitions of Secondary Processor-Based VM-Execution Controls").
  */
 #define VMX_PROC2_EPT			BIT(1)
+#define VMX_PROC2_RDTSCP		BIT(3)	/* RDTSCP and RDPID */
 #define VMX_PROC2_VPID			BIT(5)
 #define VMX_PROC2_UNRESTRICTED_GUEST	BIT(7)
 
@@ -80,6 +81,7 @@ struct page;
 struct vmx_config {
 	u32 revision_id;
 	u32 pin, proc, proc2, exit, entry;
+	u32 proc2_may1;		/* secondary controls allowed to be 1 */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool vpid;		/* VPIDs with INVVPID */
 	bool invept_single;	/* else INVEPT all-context */
@@ -120,6 +122,9 @@ struct vmx_vcpu {
 	struct vmx_gprs gprs;	/* guest GPRs (RSP is in rsp below) */
 	/* Guest state the handlers use, read after each exit, written before each entry. */
 	u64 rip, rsp, rflags;
+	unsigned long cr2;	/* not in the VMCS: loaded by hand */
+	u64 pdpte[4];		/* PAE PDPTEs for the next entry ... */
+	bool pdptes_dirty;	/* ... when set */
 	/* The exit just taken. */
 	u32 exit_reason, exit_intr_info, idt_info, idt_err, insn_len;
 	u64 exit_qual, exit_gpa;
