@@ -103,13 +103,13 @@ static int vmx_inv(bool ept, unsigned long type, const u64 desc[2])
 	if (ept)
 		asm goto("1: invept %[desc], %[type]\n\t"
 			 "jna %l[fail]\n\t"
-			 _ASM_EXTABLE(1b, %l[fail])
+			 _ASM_EXTABLE(1b, (%l[fail]))
 			 : : [desc] "m" (*(const u64 (*)[2])desc),
 			 [type] "r" (type) : "cc", "memory" : fail);
 	else
 		asm goto("1: invvpid %[desc], %[type]\n\t"
 			 "jna %l[fail]\n\t"
-			 _ASM_EXTABLE(1b, %l[fail])
+			 _ASM_EXTABLE(1b, (%l[fail]))
 			 : : [desc] "m" (*(const u64 (*)[2])desc),
 			 [type] "r" (type) : "cc", "memory" : fail);
 	return 0;

@@ -211,6 +211,8 @@
 /* Guest interruptibility state (Vol. 3C, "Guest Non-Register State"). */
 #define VMX_INTERRUPTIBILITY_STI	BIT(0)
 #define VMX_INTERRUPTIBILITY_MOV_SS	BIT(1)
+#define VMX_BLOCKING_STI_MOV_SS		(VMX_INTERRUPTIBILITY_STI | \
+					 VMX_INTERRUPTIBILITY_MOV_SS)
 
 /* Basic exit reasons (Vol. 3D, Appendix C). */
 #define EXIT_REASON_EXCEPTION_NMI	0
@@ -301,7 +303,7 @@ static __always_inline unsigned long __vmcs_read(unsigned long field)
 
 	asm goto("1: vmread %[field], %[val]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, (%l[fail]))
 		 : [val] "=rm" (val) : [field] "r" (field) : "cc" : fail);
 	return val;
 fail:
@@ -314,7 +316,7 @@ static __always_inline void __vmcs_write(unsigned long field,
 {
 	asm goto("1: vmwrite %[val], %[field]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, (%l[fail]))
 		 : : [field] "r" (field), [val] "rm" (val) : "cc" : fail);
 	return;
 fail:

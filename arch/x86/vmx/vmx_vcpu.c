@@ -97,7 +97,7 @@ static u32 vmx_insn_error(void)
 
 	asm goto("1: vmread %[field], %[err]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, (%l[fail]))
 		 : [err] "=r" (err) : [field] "r" ((unsigned long)VMCS_INSN_ERROR)
 		 : "cc" : fail);
 	return err;
@@ -127,7 +127,7 @@ static int vmx_vmclear(struct vmx_vcpu *vmx)
 {
 	asm goto("1: vmclear %[pa]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, (%l[fail]))
 		 : : [pa] "m" (vmx->vmcs_pa) : "cc", "memory" : fail);
 	return 0;
 fail:
@@ -140,7 +140,7 @@ static int vmx_vmptrld(struct vmx_vcpu *vmx)
 {
 	asm goto("1: vmptrld %[pa]\n\t"
 		 "jna %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
+		 _ASM_EXTABLE(1b, (%l[fail]))
 		 : : [pa] "m" (vmx->vmcs_pa) : "cc", "memory" : fail);
 	return 0;
 fail:
@@ -172,6 +172,7 @@ static void vmx_clear_ipi(void *arg)
 /* Clear @vmx's VMCS wherever it is active; may wait for another CPU. */
 static void vmx_clear_remote(struct vmx_vcpu *vmx)
 {
+	/* Pairs with the release in vmx_clear_here(). */
 	int cpu = smp_load_acquire(&vmx->cpu);
 
 	/*
@@ -758,18 +759,18 @@ void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu)
 
 /*
  * The external interrupt KVM_SET_SREGS queued goes in at the next entry,
- * when the guest can take one: VM entry refuses to inject an external
+ * as KVM does it: as an interrupt whose delivery was already under way,
+ * whatever RFLAGS.IF says.  VM entry refuses to inject an external
  * interrupt with RFLAGS.IF clear or in an STI/MOV SS shadow (SDM Vol. 3C,
  * "Checks on Guest RIP, RFLAGS, and SSP", "Checks on Guest Non-Register
- * State").  Until then it stays pending in the x86 state.
+ * State"): the entry then fails with invalid guest state, on kvm_intel as
+ * here (KVM_EXIT_FAIL_ENTRY, reason 0x80000021).
  */
-static void vmx_inject_pending_irq(struct mkvm_vcpu *vcpu, u32 blocking)
+static void vmx_inject_pending_irq(struct mkvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
 
-	if (vcpu->arch.pending_irq < 0 || (vmx->inject_info & VMX_INTR_VALID) ||
-	    !(vmx->rflags & X86_EFLAGS_IF) ||
-	    (blocking & (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS)))
+	if (vcpu->arch.pending_irq < 0 || (vmx->inject_info & VMX_INTR_VALID))
 		return;
 	vmx->inject_info = vcpu->arch.pending_irq | VMX_INTR_TYPE_EXT |
 			   VMX_INTR_VALID;
@@ -802,14 +803,14 @@ static void vmx_prepare_entry(struct mkvm_vcpu *vcpu)
 	vmcs_writel(VMCS_GUEST_RSP, vmx->rsp);
 	vmcs_writel(VMCS_GUEST_RFLAGS, vmx->rflags);
 
-	blocking = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
-	if (vmx->clear_blocking &&
-	    (blocking & (VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS))) {
-		blocking &= ~(VMX_INTERRUPTIBILITY_STI | VMX_INTERRUPTIBILITY_MOV_SS);
-		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, blocking);
+	if (vmx->clear_blocking) {
+		blocking = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
+		if (blocking & VMX_BLOCKING_STI_MOV_SS)
+			vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY,
+				     blocking & ~VMX_BLOCKING_STI_MOV_SS);
+		vmx->clear_blocking = false;
 	}
-	vmx->clear_blocking = false;
-	vmx_inject_pending_irq(vcpu, blocking);
+	vmx_inject_pending_irq(vcpu);
 	info = vmx->inject_info;
 	if (info & VMX_INTR_VALID) {
 		/*
