@@ -18,11 +18,16 @@
  * Apart: an external interrupt queued with KVM_SET_SREGS (interrupt_bitmap)
  * is delivered through the guest's IDT at the next entry, even with
  * RFLAGS.IF clear (x86.c __set_sregs_common(): kvm_queue_interrupt() as
- * already injected), once, and no longer reads back as pending.
+ * already injected), once, and no longer reads back as pending.  On VMX
+ * the injection is the same, but VM entry refuses an external interrupt
+ * while RFLAGS.IF is clear (SDM Vol. 3C, "Checks on Guest RIP, RFLAGS, and
+ * SSP"): KVM_EXIT_FAIL_ENTRY with invalid guest state (0x80000021), on
+ * kvm_intel and minikvm alike.
  */
 #include <asm/processor-flags.h>
 
 #include "minikvm/kvm_util.h"
+#include "minikvm/processor.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_vm.h"
@@ -30,6 +35,9 @@
 #define UNMAPPED_GVA	0x7000000000ULL
 #define RO_GVA		0x6000000000ULL
 #define NONCANONICAL	0x8000000000000000ULL
+
+/* VM exit reason 33 with bit 31: a VM entry failed on guest state. */
+#define VMX_ENTRY_FAIL_INVALID_STATE	0x80000021ULL
 
 #define PFEC_P		(1U << 0)	/* page present (protection violation) */
 #define PFEC_W		(1U << 1)	/* write access */
@@ -182,6 +190,14 @@ static void queued_interrupt(void)
 	vcpu_sregs_get(vcpu, &s);
 	s.interrupt_bitmap[QUEUED_VECTOR / 64] |= 1ULL << (QUEUED_VECTOR % 64);
 	vcpu_sregs_set(vcpu, &s);
+	if (host_cpu_is_intel()) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_FAIL_ENTRY);
+		TEST_ASSERT_EQ(vcpu->run->fail_entry.hardware_entry_failure_reason,
+			       VMX_ENTRY_FAIL_INVALID_STATE);
+		kvm_vm_free(vm);
+		return;
+	}
 	vcpu_run_expect_sync(vcpu, 0);
 	vcpu_sregs_get(vcpu, &s);
 	for (i = 0; i < KVM_NR_INTERRUPTS / 64; i++)
