@@ -78,6 +78,8 @@
 #define VMCS_ENTRY_INSN_LEN		0x401a
 #define VMCS_TPR_THRESHOLD		0x401c
 #define VMCS_PROC2_CTLS			0x401e
+#define VMCS_PLE_GAP			0x4020
+#define VMCS_PLE_WINDOW			0x4022
 #define VMCS_INSN_ERROR			0x4400	/* read-only exit information */
 #define VMCS_EXIT_REASON		0x4402
 #define VMCS_EXIT_INTR_INFO		0x4404
@@ -246,6 +248,7 @@
 #define EXIT_REASON_MSR_LOADING		34	/* VM-entry failure */
 #define EXIT_REASON_MWAIT		36
 #define EXIT_REASON_MONITOR		39
+#define EXIT_REASON_PAUSE		40
 #define EXIT_REASON_MCE_DURING_ENTRY	41	/* VM-entry failure */
 #define EXIT_REASON_EPT_VIOLATION	48
 #define EXIT_REASON_EPT_MISCONFIG	49

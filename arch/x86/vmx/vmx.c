@@ -38,9 +38,9 @@ static DEFINE_PER_CPU(struct page *, vmx_vmxon_page);
  * What every minikvm VMCS needs, and what must stay off because nothing
  * here would handle it (SDM Vol. 3C, "VM-Execution Control Fields",
  * "VM-Exit Control Fields", "VM-Entry Control Fields"):
- *  - external interrupts and NMIs exit and go to the host; interrupts are
- *    not acknowledged on exit, so the host takes them once it enables
- *    interrupts again;
+ *  - external interrupts and NMIs exit and go to the host: the interrupt
+ *    is acknowledged on exit and its vector handed to the host's handler
+ *    (vmx_vcpu.c);
  *  - HLT, MWAIT, MONITOR, RDPMC and every port (unconditional I/O exiting)
  *    exit; every MSR exits through an all-ones MSR bitmap;
  *  - CR8 goes to the TPR shadow in a virtual-APIC page, CR3 stays with the
@@ -63,8 +63,9 @@ static DEFINE_PER_CPU(struct page *, vmx_vmxon_page);
 #define VMX_PROC2_WANT	(VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED_GUEST)
 #define VMX_EXIT_WANT							\
 	(VMX_EXIT_SAVE_DEBUG | VMX_EXIT_HOST_64BIT | VMX_EXIT_SAVE_PAT |	\
-	 VMX_EXIT_LOAD_PAT | VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER)
-#define VMX_EXIT_FORBID	VMX_EXIT_ACK_INTR
+	 VMX_EXIT_LOAD_PAT | VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER |	\
+	 VMX_EXIT_ACK_INTR)
+#define VMX_EXIT_FORBID	0
 #define VMX_ENTRY_WANT							\
 	(VMX_ENTRY_LOAD_DEBUG | VMX_ENTRY_LOAD_PAT | VMX_ENTRY_LOAD_EFER)
 /* IA-32e mode guest is chosen per entry; SMM entry, dual monitor: bits 10, 11. */
@@ -194,6 +195,12 @@ static int vmx_check_controls(u64 basic)
 	if (r)
 		return r;
 	want2 = VMX_PROC2_WANT | (vmx_cfg.vpid ? VMX_PROC2_VPID : 0);
+	/*
+	 * PAUSE-loop exiting, where the CPU has it: a guest spinning on PAUSE
+	 * comes back to the host now and then, as under KVM.
+	 */
+	if (VMX_CTLS_ALLOWED1(proc2_cap) & VMX_PROC2_PAUSE_LOOP_EXITING)
+		want2 |= VMX_PROC2_PAUSE_LOOP_EXITING;
 	vmx_cfg.proc2_may1 = VMX_CTLS_ALLOWED1(proc2_cap);
 	r = vmx_adjust_ctls("secondary processor-based",
 			    MSR_IA32_VMX_PROCBASED_CTLS2, want2, ~want2,

@@ -20,6 +20,8 @@
  *   VMX instructions, GETSEC, RSM, MONITOR, MWAIT, XSETBV
  *                         not offered to guests: #UD
  *   RDPMC                 no PMU offered: #GP
+ *   PAUSE loop            a spinning guest: back to the run loop, which
+ *                         can reschedule and see signals
  *   EPT violation         EPT built on demand from the memslots, or MMIO
  *
  * Context: process context, preemption enabled, vCPU mutex held.  The
@@ -83,7 +85,7 @@ static u64 *vmx_gpr(struct vmx_vcpu *vmx, unsigned int n)
 
 static int vmx_exit_host_event(struct mkvm_vcpu *vcpu)
 {
-	return 1;	/* the host took it when interrupts came back on */
+	return 1;	/* the host handled it right after the exit */
 }
 
 /* Exit reason 0: only NMIs exit (no exception bitmap bits). */
@@ -535,6 +537,7 @@ static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_WRMSR]		= vmx_exit_wrmsr,
 	[EXIT_REASON_MWAIT]		= vmx_exit_ud,
 	[EXIT_REASON_MONITOR]		= vmx_exit_ud,
+	[EXIT_REASON_PAUSE]		= vmx_exit_host_event,
 	[EXIT_REASON_EPT_VIOLATION]	= vmx_exit_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]	= vmx_exit_ept_misconfig,
 	[EXIT_REASON_INVEPT]		= vmx_exit_ud,

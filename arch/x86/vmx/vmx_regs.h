@@ -58,6 +58,15 @@ extern const char vmx_vmexit[];
  * until the handler's IRET.
  */
 void vmx_do_nmi_irqoff(void);
+
+/**
+ * vmx_do_interrupt_irqoff() - run the host's handler of an external
+ * interrupt that VM exit acknowledged
+ * @entry: the handler's IDT entry point
+ *
+ * Context: interrupts off, right after the VM exit.
+ */
+void vmx_do_interrupt_irqoff(unsigned long entry);
 #endif
 
 #endif /* MINIKVM_VMX_REGS_H */

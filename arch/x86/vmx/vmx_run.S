@@ -150,3 +150,21 @@ SYM_FUNC_START(vmx_do_nmi_irqoff)
 	leave
 	RET
 SYM_FUNC_END(vmx_do_nmi_irqoff)
+
+/*
+ * void vmx_do_interrupt_irqoff(unsigned long entry (rdi)): the same for an
+ * external interrupt acknowledged on VM exit: its IDT entry point is
+ * called with the frame the CPU would have pushed.
+ */
+SYM_FUNC_START(vmx_do_interrupt_irqoff)
+	push	%rbp
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	push	$__KERNEL_DS
+	push	%rbp
+	pushf
+	push	$__KERNEL_CS
+	CALL_NOSPEC rdi
+	leave
+	RET
+SYM_FUNC_END(vmx_do_interrupt_irqoff)

@@ -55,7 +55,14 @@ static_assert(sizeof(struct vmx_gprs) == VMX_GPR_SIZE);
 #define VMX_MXCSR_RESET		0x1f80
 /* The TPR in the virtual-APIC page (SDM Vol. 3C, "Virtual-APIC Page"). */
 #define VMX_VAPIC_TPR		0x80
-/* IA32_VMX_CR4 / VMCS link pointer "no shadow VMCS" value. */
+/*
+ * PAUSE-loop exiting: PAUSEs at most PLE_GAP TSC cycles apart form a loop,
+ * which exits once it spun for PLE_WINDOW cycles (SDM Vol. 3C, "PAUSE-Loop
+ * Exiting"); KVM's default values.
+ */
+#define VMX_PLE_GAP		128
+#define VMX_PLE_WINDOW		4096
+/* VMCS link pointer: no shadow VMCS. */
 #define VMX_LINK_NONE		(~0ULL)
 
 /*
@@ -404,6 +411,10 @@ static void vmx_vmcs_init(struct mkvm_vcpu *vcpu)
 	vmcs_write32(VMCS_PROC2_CTLS, vmx_vcpu_proc2(vmx));
 	vmcs_write32(VMCS_EXIT_CTLS, vmx_cfg.exit);
 	vmcs_write32(VMCS_ENTRY_CTLS, vmx_cfg.entry);
+	if (vmx_cfg.proc2 & VMX_PROC2_PAUSE_LOOP_EXITING) {
+		vmcs_write32(VMCS_PLE_GAP, VMX_PLE_GAP);
+		vmcs_write32(VMCS_PLE_WINDOW, VMX_PLE_WINDOW);
+	}
 	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
 	vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
 	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
@@ -1037,6 +1048,25 @@ static bool vmx_exit_is_nmi(const struct vmx_vcpu *vmx)
 	       (VMX_INTR_VALID | VMX_INTR_TYPE_NMI);
 }
 
+/*
+ * An external interrupt acknowledged on exit: the VM-exit interruption
+ * information has its vector (SDM Vol. 3C, "Information for VM Exits Due
+ * to Vectored Events"), and the host's IDT the handler, which runs as if
+ * the interrupt had arrived here.
+ */
+static void vmx_handle_host_interrupt(const struct vmx_vcpu *vmx)
+{
+	struct desc_ptr idt;
+	gate_desc *gate;
+
+	if ((vmx->exit_reason & EXIT_REASON_BASIC) != EXIT_REASON_EXT_INTR ||
+	    !(vmx->exit_intr_info & VMX_INTR_VALID))
+		return;
+	store_idt(&idt);
+	gate = (gate_desc *)idt.address + (vmx->exit_intr_info & VMX_INTR_VECTOR);
+	vmx_do_interrupt_irqoff(gate_offset(gate));
+}
+
 /* VMLAUNCH/VMRESUME refused (VMfail): KVM_EXIT_FAIL_ENTRY with the error. */
 static int vmx_entry_failed(struct mkvm_vcpu *vcpu, u32 insn_err)
 {
@@ -1054,9 +1084,8 @@ static int vmx_entry_failed(struct mkvm_vcpu *vcpu, u32 insn_err)
  *
  * The host's FPU state is put aside by kernel_fpu_begin() and the guest's
  * x87/SSE state loaded in its place.  Interrupts are off from just before
- * the entry to just after the exit; an NMI that caused the exit goes to the
- * host's handler right away, and an external interrupt is taken when
- * interrupts come back on (it was not acknowledged on exit).
+ * the entry to just after the exit; an NMI or external interrupt that
+ * caused the exit goes to the host's handler right away.
  *
  * Return: as the exit handlers (vmx_exit.c), or -EIO for a failed vCPU.
  */
@@ -1088,6 +1117,7 @@ int vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		vmx_read_exit(vcpu);
 		if (vmx_exit_is_nmi(vmx))
 			vmx_do_nmi_irqoff();
+		vmx_handle_host_interrupt(vmx);
 		/* A VM entry that failed after VMLAUNCH leaves it unlaunched. */
 		if (!(vmx->exit_reason & EXIT_REASON_FAILED_ENTRY))
 			vmx->launched = true;
@@ -1099,10 +1129,7 @@ int vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	mkvm_x86_tsc_aux_load_host(vcpu);
 	vcpu->last_cpu = smp_processor_id();
 	r = vmx_vmcs_put(vcpu);
-	/*
-	 * The interrupt that caused the exit comes in here, with preemption
-	 * enabled: the tick can then report a quiescent state for RCU.
-	 */
+	/* Interrupts raised since the exit come in here, preemption enabled. */
 	local_irq_enable();
 	if (r)
 		return r;
