@@ -8,7 +8,8 @@
  * started at its entry point in --mode (default long mode; the first
  * 4 MiB are identity mapped).  Then runs vCPU 0 until it halts:
  *
- *	OUT 0x3f8	one character to stdout (a 16550's transmit register)
+ *	OUT 0x3f8	one character to stdout (a 16550's transmit register),
+ *			written out a line at a time
  *	IN 0x3fd	0x60: transmitter empty, so polling guests go on
  *	other port I/O	logged; IN reads all ones
  *	MMIO		logged; reads 0, writes dropped
@@ -134,7 +135,6 @@ static void serve_io(struct kvm_vcpu *vcpu)
 		if (run->io.port == SERIAL_THR) {
 			for (i = 0; i < n; i += run->io.size)
 				putchar(data[i]);
-			fflush(stdout);
 		}
 		return;
 	}
@@ -154,6 +154,12 @@ int run_guest(const struct run_opts *opts)
 	char prefix[32];
 	int status = -1;
 
+	/*
+	 * The guest's output goes out a line at a time, so that on a
+	 * terminal it sits between the exit lines (stderr) instead of
+	 * breaking into them a character at a time.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	while (status < 0) {
 		vcpu_run(vcpu);
 		exits++;
@@ -183,6 +189,7 @@ int run_guest(const struct run_opts *opts)
 			status = 3;
 		}
 	}
+	fflush(stdout);		/* a last line without its newline */
 	if (status == 1) {
 		struct kvm_regs regs;
 
