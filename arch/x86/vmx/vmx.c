@@ -20,6 +20,7 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <asm/asm.h>
+#include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/perf_event.h>
 #include <asm/processor.h>
@@ -27,11 +28,48 @@
 #include <asm/tlbflush.h>
 
 #include "minikvm.h"
+#include "vmcs.h"
 #include "vmx.h"
 
-static u32 vmx_revision_id;	/* from IA32_VMX_BASIC, stamps VMXON/VMCS */
-static bool vmx_has_vpid;
+struct vmx_config vmx_cfg;
 static DEFINE_PER_CPU(struct page *, vmx_vmxon_page);
+
+/*
+ * What every minikvm VMCS needs, and what must stay off because nothing
+ * here would handle it (SDM Vol. 3C, "VM-Execution Control Fields",
+ * "VM-Exit Control Fields", "VM-Entry Control Fields"):
+ *  - external interrupts and NMIs exit and go to the host: the interrupt
+ *    is acknowledged on exit and its vector handed to the host's handler
+ *    (vmx_vcpu.c);
+ *  - HLT, MWAIT, MONITOR, RDPMC and every port (unconditional I/O exiting)
+ *    exit; every MSR exits through an all-ones MSR bitmap;
+ *  - CR8 goes to the TPR shadow in a virtual-APIC page, CR3 stays with the
+ *    guest (EPT), unrestricted guest runs real mode and unpaged guests;
+ *  - IA32_EFER, IA32_PAT and the debug controls are loaded and saved
+ *    through the VMCS; the host is 64-bit.
+ */
+#define VMX_PIN_WANT	(VMX_PIN_EXT_INTR_EXITING | VMX_PIN_NMI_EXITING)
+#define VMX_PIN_FORBID	(BIT(5) | BIT(6) | BIT(7))	/* vNMI, timer, posted */
+#define VMX_PROC_WANT							\
+	(VMX_PROC_HLT_EXITING | VMX_PROC_MWAIT_EXITING |		\
+	 VMX_PROC_RDPMC_EXITING | VMX_PROC_TPR_SHADOW |			\
+	 VMX_PROC_UNCOND_IO_EXITING | VMX_PROC_MSR_BITMAPS |		\
+	 VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CTLS)
+/* Interrupt/NMI-window, MTF and PAUSE exiting: bits 2, 22, 27, 30. */
+#define VMX_PROC_FORBID							\
+	(VMX_PROC_INVLPG_EXITING | VMX_PROC_RDTSC_EXITING |		\
+	 VMX_PROC_CR3_LOAD_EXITING | VMX_PROC_CR3_STORE_EXITING |	\
+	 VMX_PROC_MOV_DR_EXITING | BIT(2) | BIT(22) | BIT(27) | BIT(30))
+#define VMX_PROC2_WANT	(VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED_GUEST)
+#define VMX_EXIT_WANT							\
+	(VMX_EXIT_SAVE_DEBUG | VMX_EXIT_HOST_64BIT | VMX_EXIT_SAVE_PAT |	\
+	 VMX_EXIT_LOAD_PAT | VMX_EXIT_SAVE_EFER | VMX_EXIT_LOAD_EFER |	\
+	 VMX_EXIT_ACK_INTR)
+#define VMX_EXIT_FORBID	0
+#define VMX_ENTRY_WANT							\
+	(VMX_ENTRY_LOAD_DEBUG | VMX_ENTRY_LOAD_PAT | VMX_ENTRY_LOAD_EFER)
+/* IA-32e mode guest is chosen per entry; SMM entry, dual monitor: bits 10, 11. */
+#define VMX_ENTRY_FORBID	(VMX_ENTRY_IA32E_GUEST | BIT(10) | BIT(11))
 
 /* Read a capability MSR, telling the user which one is missing. */
 static int vmx_rdmsr(u32 msr, u64 *val)
@@ -59,34 +97,121 @@ static int vmx_check_feature_control(void)
 	return 0;
 }
 
-/* minikvm needs EPT with 4-level WB tables and unrestricted guest. */
-static int vmx_check_controls(u64 basic)
+/*
+ * One control word: the bits minikvm wants plus those the capability MSR
+ * forces to 1.  Bits 31:0 of the MSR are the allowed 0-settings (a 1 there
+ * means the control must be 1), bits 63:32 the allowed 1-settings (SDM
+ * Vol. 3D, Appendix A.3 to A.5).  Refused when a wanted control cannot be
+ * 1, or a control minikvm does not handle cannot be 0.
+ */
+static int vmx_adjust_ctls(const char *what, u32 msr, u32 want, u32 forbid,
+			   u32 *ctl)
 {
-	u32 proc_msr = (basic & IA32_VMX_BASIC_TRUE_CTLS) ?
-		MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS;
-	u64 proc, proc2, ept;
-	u32 need2 = VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED_GUEST;
+	u32 must1, may1;
+	u64 cap;
 
-	if (vmx_rdmsr(proc_msr, &proc))
+	if (vmx_rdmsr(msr, &cap))
 		return -EIO;
-	if (!(VMX_CTLS_ALLOWED1(proc) & VMX_PROC_SECONDARY_CTLS)) {
-		pr_info("no secondary processor-based controls\n");
+	must1 = (u32)cap;
+	may1 = VMX_CTLS_ALLOWED1(cap);
+	if (want & ~may1) {
+		pr_info("required %s controls %#x are not available\n", what,
+			want & ~may1);
 		return -EOPNOTSUPP;
 	}
-	if (vmx_rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, &proc2) ||
-	    vmx_rdmsr(MSR_IA32_VMX_EPT_VPID_CAP, &ept))
-		return -EIO;
-	if ((VMX_CTLS_ALLOWED1(proc2) & need2) != need2) {
-		pr_info("EPT and unrestricted guest are required (allowed secondary controls %#x)\n",
-			VMX_CTLS_ALLOWED1(proc2));
+	if (must1 & forbid) {
+		pr_info("%s controls %#x cannot be cleared\n", what,
+			must1 & forbid);
 		return -EOPNOTSUPP;
 	}
-	if (!(ept & IA32_VMX_EPT_CAP_WALK_4) || !(ept & IA32_VMX_EPT_CAP_WB)) {
-		pr_info("EPT lacks 4-level write-back tables (IA32_VMX_EPT_VPID_CAP=%#llx)\n",
+	*ctl = want | must1;
+	return 0;
+}
+
+/*
+ * EPT with 4-level WB tables and INVEPT; VPID when INVVPID comes with it
+ * (SDM Vol. 3D, Appendix A.10 "VPID and EPT Capabilities").
+ */
+static int vmx_check_ept_vpid(u64 proc2_cap)
+{
+	u64 ept;
+
+	if (vmx_rdmsr(MSR_IA32_VMX_EPT_VPID_CAP, &ept))
+		return -EIO;
+	if (!(ept & IA32_VMX_EPT_CAP_WALK_4) || !(ept & IA32_VMX_EPT_CAP_WB) ||
+	    !(ept & IA32_VMX_EPT_CAP_INVEPT) ||
+	    !(ept & (IA32_VMX_EPT_CAP_INVEPT_SINGLE | IA32_VMX_EPT_CAP_INVEPT_ALL))) {
+		pr_info("EPT lacks 4-level write-back tables or INVEPT (IA32_VMX_EPT_VPID_CAP=%#llx)\n",
 			ept);
 		return -EOPNOTSUPP;
 	}
-	vmx_has_vpid = VMX_CTLS_ALLOWED1(proc2) & VMX_PROC2_VPID;
+	vmx_cfg.invept_single = ept & IA32_VMX_EPT_CAP_INVEPT_SINGLE;
+	vmx_cfg.invvpid_single = ept & IA32_VMX_VPID_CAP_INVVPID_SINGLE;
+	vmx_cfg.vpid = (VMX_CTLS_ALLOWED1(proc2_cap) & VMX_PROC2_VPID) &&
+		       (ept & IA32_VMX_VPID_CAP_INVVPID) &&
+		       (ept & (IA32_VMX_VPID_CAP_INVVPID_SINGLE |
+			       IA32_VMX_VPID_CAP_INVVPID_ALL));
+	return 0;
+}
+
+/*
+ * Choose every control (TRUE_* capability MSRs when IA32_VMX_BASIC bit 55
+ * says they exist: they allow more controls to be 0), and read the fixed
+ * CR0/CR4 bits (Appendix A.7, A.8).
+ */
+static int vmx_check_controls(u64 basic)
+{
+	bool true_ctls = basic & IA32_VMX_BASIC_TRUE_CTLS;
+	u64 proc2_cap;
+	u32 want2;
+	int r;
+
+	r = vmx_adjust_ctls("pin-based", true_ctls ?
+			    MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+			    MSR_IA32_VMX_PINBASED_CTLS,
+			    VMX_PIN_WANT, VMX_PIN_FORBID, &vmx_cfg.pin);
+	if (!r)
+		r = vmx_adjust_ctls("processor-based", true_ctls ?
+				    MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				    MSR_IA32_VMX_PROCBASED_CTLS,
+				    VMX_PROC_WANT, VMX_PROC_FORBID,
+				    &vmx_cfg.proc);
+	if (!r)
+		r = vmx_adjust_ctls("VM-exit", true_ctls ?
+				    MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				    MSR_IA32_VMX_EXIT_CTLS,
+				    VMX_EXIT_WANT, VMX_EXIT_FORBID, &vmx_cfg.exit);
+	if (!r)
+		r = vmx_adjust_ctls("VM-entry", true_ctls ?
+				    MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+				    MSR_IA32_VMX_ENTRY_CTLS,
+				    VMX_ENTRY_WANT, VMX_ENTRY_FORBID,
+				    &vmx_cfg.entry);
+	if (r)
+		return r;
+	if (vmx_rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, &proc2_cap))
+		return -EIO;
+	r = vmx_check_ept_vpid(proc2_cap);
+	if (r)
+		return r;
+	want2 = VMX_PROC2_WANT | (vmx_cfg.vpid ? VMX_PROC2_VPID : 0);
+	/*
+	 * PAUSE-loop exiting, where the CPU has it: a guest spinning on PAUSE
+	 * comes back to the host now and then, as under KVM.
+	 */
+	if (VMX_CTLS_ALLOWED1(proc2_cap) & VMX_PROC2_PAUSE_LOOP_EXITING)
+		want2 |= VMX_PROC2_PAUSE_LOOP_EXITING;
+	vmx_cfg.proc2_may1 = VMX_CTLS_ALLOWED1(proc2_cap);
+	r = vmx_adjust_ctls("secondary processor-based",
+			    MSR_IA32_VMX_PROCBASED_CTLS2, want2, ~want2,
+			    &vmx_cfg.proc2);
+	if (r)
+		return r;
+	if (vmx_rdmsr(MSR_IA32_VMX_CR0_FIXED0, &vmx_cfg.cr0_fixed0) ||
+	    vmx_rdmsr(MSR_IA32_VMX_CR0_FIXED1, &vmx_cfg.cr0_fixed1) ||
+	    vmx_rdmsr(MSR_IA32_VMX_CR4_FIXED0, &vmx_cfg.cr4_fixed0) ||
+	    vmx_rdmsr(MSR_IA32_VMX_CR4_FIXED1, &vmx_cfg.cr4_fixed1))
+		return -EIO;
 	return 0;
 }
 
@@ -110,17 +235,25 @@ static int vmx_probe(void)
 		pr_info("unsupported IA32_VMX_BASIC %#llx\n", basic);
 		return -EOPNOTSUPP;
 	}
+#ifdef X86_FEATURE_FRED
+	/* With FRED, host NMIs would need an entry modules cannot reach. */
+	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
+		pr_info("FRED is not supported\n");
+		return -EOPNOTSUPP;
+	}
+#endif
 	r = vmx_check_controls(basic);
 	if (r)
 		return r;
-	vmx_revision_id = FIELD_GET(IA32_VMX_BASIC_REVISION_ID, basic);
+	vmx_cfg.revision_id = FIELD_GET(IA32_VMX_BASIC_REVISION_ID, basic);
 	pr_info("VMX with EPT and unrestricted guest%s, VMCS revision %#x\n",
-		vmx_has_vpid ? ", VPID" : "", vmx_revision_id);
+		vmx_cfg.vpid ? ", VPID" : "", vmx_cfg.revision_id);
 	return 0;
 }
 
 static void vmx_unsetup(void)
 {
+	vmx_percpu_unsetup();
 	mkvm_percpu_pages_free(&vmx_vmxon_page);
 }
 
@@ -134,8 +267,11 @@ static int vmx_setup(void)
 		return r;
 	for_each_possible_cpu(cpu)
 		*(u32 *)page_address(per_cpu(vmx_vmxon_page, cpu)) =
-			vmx_revision_id;
-	return 0;
+			vmx_cfg.revision_id;
+	r = vmx_percpu_setup();
+	if (r)
+		mkvm_percpu_pages_free(&vmx_vmxon_page);
+	return r;
 }
 
 /*
@@ -221,8 +357,14 @@ fault:
 	return false;
 }
 
+/*
+ * Leaving VMX operation: VMCLEAR every VMCS active here first, so their
+ * data reach memory and another CPU can load them (SDM Vol. 3C, "VMXOFF",
+ * "Software Use of the VMCS and Related Structures").
+ */
 static void vmx_cpu_disable(void)
 {
+	vmx_clear_cpu_vmcss();
 	if (!vmx_vmxoff())
 		pr_err("CPU %d: VMXOFF faulted\n", raw_smp_processor_id());
 	cr4_clear_bits(X86_CR4_VMXE);
@@ -236,4 +378,12 @@ const struct mkvm_backend vmx_backend = {
 	.unsetup = vmx_unsetup,
 	.cpu_enable = vmx_cpu_enable,
 	.cpu_disable = vmx_cpu_disable,
+	.vm_init = vmx_vm_init,
+	.vm_destroy = vmx_vm_destroy,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_free = vmx_vcpu_free,
+	.vcpu_load_state = vmx_vcpu_load_state,
+	.vcpu_save_state = vmx_vcpu_save_state,
+	.vcpu_run = vmx_vcpu_run,
+	.unmap_range = vmx_ept_unmap_range,
 };

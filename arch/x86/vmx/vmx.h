@@ -41,8 +41,10 @@
  * "Definitions of Secondary Processor-Based VM-Execution Controls").
  */
 #define VMX_PROC2_EPT			BIT(1)
+#define VMX_PROC2_RDTSCP		BIT(3)	/* RDTSCP and RDPID */
 #define VMX_PROC2_VPID			BIT(5)
 #define VMX_PROC2_UNRESTRICTED_GUEST	BIT(7)
+#define VMX_PROC2_PAUSE_LOOP_EXITING	BIT(10)
 
 /*
  * IA32_VMX_EPT_VPID_CAP (SDM Vol. 3D, Appendix A.10 "VPID and EPT
@@ -50,5 +52,124 @@
  */
 #define IA32_VMX_EPT_CAP_WALK_4		BIT_ULL(6)  /* page-walk length 4 */
 #define IA32_VMX_EPT_CAP_WB			BIT_ULL(14) /* write-back EPT structures */
+#define IA32_VMX_EPT_CAP_INVEPT		BIT_ULL(20)
+#define IA32_VMX_EPT_CAP_INVEPT_SINGLE		BIT_ULL(25)
+#define IA32_VMX_EPT_CAP_INVEPT_ALL		BIT_ULL(26)
+#define IA32_VMX_VPID_CAP_INVVPID		BIT_ULL(32)
+#define IA32_VMX_VPID_CAP_INVVPID_SINGLE	BIT_ULL(41)
+#define IA32_VMX_VPID_CAP_INVVPID_ALL		BIT_ULL(42)
+
+/* VPIDs are 16 bits; 0 is the host's (SDM Vol. 3C, "Virtual-Processor Identifiers"). */
+#define VMX_NR_VPIDS			BIT(16)
+
+#ifndef __ASSEMBLY__
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+#include "vmx_regs.h"
+
+struct mkvm_vm;
+struct mkvm_vcpu;
+struct page;
+
+/*
+ * What probe found and chose, constant afterwards: the VM-execution,
+ * VM-exit and VM-entry controls every VMCS gets (IA32_VMX_BASIC bit 55
+ * decides whether the TRUE_* capability MSRs are the ones to follow), the
+ * CR0/CR4 bits VMX operation fixes, and the TLB-invalidation flavours.
+ */
+struct vmx_config {
+	u32 revision_id;
+	u32 pin, proc, proc2, exit, entry;
+	u32 proc2_may1;		/* secondary controls allowed to be 1 */
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	bool vpid;		/* VPIDs with INVVPID */
+	bool invept_single;	/* else INVEPT all-context */
+	bool invvpid_single;	/* else INVVPID all-context */
+};
+extern struct vmx_config vmx_cfg;
+
+/* Per-VM VMX state. */
+struct vmx_vm {
+	u64 *ept_root;		/* (c) EPT PML4 */
+	u64 eptp;		/* (c) EPT pointer: root, WB, 4 levels */
+};
+
+/* FXSAVE image of the guest's x87/SSE state (SDM Vol. 1, "FXSAVE"). */
+struct vmx_fxsave {
+	u8 bytes[512];
+} __aligned(16);
+
+/*
+ * Per-vCPU VMX state.  (c): constant; (p): changed with preemption off on
+ * the CPU that has the VMCS loaded, or by the VMCLEAR IPI / cpu_disable on
+ * that CPU with interrupts off; everything else is the vCPU thread's (vCPU
+ * mutex).
+ */
+struct vmx_vcpu {
+	void *vmcs;		/* (c) VMCS region */
+	u64 vmcs_pa;		/* (c) its physical address */
+	u8 *vapic;		/* (c) virtual-APIC page: TPR shadow at 0x80 */
+	u16 vpid;		/* (c) 0: VPIDs not in use */
+	int cpu;		/* (p) CPU the VMCS is active on, -1: clear */
+	bool launched;		/* (p) VMLAUNCH done since the last VMCLEAR */
+	struct list_head cpu_link;	/* (p) on vmx_active_vmcss of cpu */
+	bool failed;		/* a VMCS access failed: no more entries */
+	bool state_dirty;	/* vcpu->arch to be written to the VMCS */
+	bool flush_tlb;		/* invalidate guest TLBs before the next entry */
+	bool clear_blocking;	/* an instruction was skipped: STI/MOV SS over */
+	int tlb_gen;		/* mkvm_vm.tlb_gen at the last entry */
+	struct vmx_gprs gprs;	/* guest GPRs (RSP is in rsp below) */
+	/* Guest state the handlers use, read after each exit, written before each entry. */
+	u64 rip, rsp, rflags;
+	unsigned long cr2;	/* not in the VMCS: loaded by hand */
+	u64 pdpte[4];		/* PAE PDPTEs for the next entry ... */
+	bool pdptes_dirty;	/* ... when set */
+	/* The exit just taken. */
+	u32 exit_reason, exit_intr_info, idt_info, idt_err, insn_len;
+	u64 exit_qual, exit_gpa;
+	/* An event for the next entry (VMX_INTR_VALID set), its error code. */
+	u32 inject_info, inject_err;
+	/* Guest MSRs the VMCS does not hold: swapped by hand around entry. */
+	u64 star, lstar, cstar, sfmask, kernel_gs_base;
+	struct vmx_fxsave fpu;	/* guest x87/SSE state while not running */
+	unsigned long dr[4];	/* guest DR0-DR3 while not running */
+	unsigned long dr6;	/* guest DR6 while not running */
+	unsigned long host_cr3, host_cr4, host_fs_base;	/* (p) as in the VMCS */
+};
+
+/* ept.c */
+int vmx_ept_init(struct vmx_vm *vmx_vm);
+void vmx_ept_destroy(struct vmx_vm *vmx_vm);
+int vmx_ept_map(struct vmx_vm *vmx_vm, u64 gfn, struct page *page,
+		bool writable);
+void vmx_ept_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
+int vmx_invept(u64 eptp);
+int vmx_invvpid(u16 vpid);
+
+/* vmx_vcpu.c */
+int vmx_percpu_setup(void);
+void vmx_percpu_unsetup(void);
+void vmx_clear_cpu_vmcss(void);
+int vmx_vm_init(struct mkvm_vm *vm);
+void vmx_vm_destroy(struct mkvm_vm *vm);
+int vmx_vcpu_create(struct mkvm_vcpu *vcpu);
+void vmx_vcpu_free(struct mkvm_vcpu *vcpu);
+void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu);
+void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu);
+int vmx_vcpu_run(struct mkvm_vcpu *vcpu);
+int vmx_vmcs_get(struct mkvm_vcpu *vcpu);
+int vmx_vmcs_put(struct mkvm_vcpu *vcpu);
+int vmx_load_pdptes(struct mkvm_vcpu *vcpu, u64 cr3);
+void vmx_write_cr0(struct mkvm_vcpu *vcpu, u64 cr0);
+void vmx_write_cr4(struct mkvm_vcpu *vcpu, u64 cr4);
+void vmx_write_efer(struct mkvm_vcpu *vcpu, u64 efer);
+u64 vmx_read_cr0(void);
+u64 vmx_read_cr4(void);
+
+/* vmx_exit.c */
+int vmx_handle_exit(struct mkvm_vcpu *vcpu);
+#endif
 
 #endif /* MINIKVM_VMX_H */

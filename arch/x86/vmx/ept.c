@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Extended page tables: four levels, write-back, built on demand as the
+ * guest touches memory, exactly as npt.c does for SVM (Intel SDM Vol. 3C,
+ * "The Extended Page Table Mechanism (EPT)": "EPT Translation Mechanism",
+ * "EPT-Induced VM Exits"; "Invalidating Cached Translation Information").
+ * A frame outside every slot stays unmapped: the guest's access is an EPT
+ * violation that vmx_exit.c turns into MMIO.
+ *
+ * Context: process context with the VM's slots_lock held (tables change
+ * only on an EPT violation or when a slot goes away); INVEPT/INVVPID with
+ * preemption off, VMX operation on.
+ */
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <asm/asm.h>
+
+#include "minikvm.h"
+#include "vmx.h"
+
+#define EPT_R		BIT_ULL(0)	/* read */
+#define EPT_W		BIT_ULL(1)	/* write */
+#define EPT_X		BIT_ULL(2)	/* execute */
+#define EPT_RWX		(EPT_R | EPT_W | EPT_X)
+#define EPT_MT_WB	(6ULL << 3)	/* leaf memory type: write-back */
+#define EPT_ADDR	GENMASK_ULL(51, 12)
+#define EPT_LEVELS	4
+#define EPT_ENTRIES	512
+
+/* EPTP: WB paging structures, page-walk length 4 - 1 (Vol. 3C, "EPTP"). */
+#define EPTP_WB		6ULL
+#define EPTP_WALK_4	(3ULL << 3)
+
+/* INVEPT / INVVPID types (Vol. 3C, "INVEPT", "INVVPID"). */
+#define INVEPT_SINGLE	1
+#define INVEPT_ALL	2
+#define INVVPID_SINGLE	1
+#define INVVPID_ALL	2
+
+/* Index of @gpa's entry in a table of @level (1: page table ... 4: PML4). */
+static unsigned int ept_index(u64 gpa, int level)
+{
+	return (gpa >> (PAGE_SHIFT + 9 * (level - 1))) & (EPT_ENTRIES - 1);
+}
+
+/*
+ * The level-1 entry that maps @gpa, allocating the tables on the way when
+ * @alloc; NULL when a table is missing (and !@alloc) or memory ran out.
+ * A non-leaf entry allows everything; the leaf decides.
+ */
+static u64 *ept_leaf(struct vmx_vm *vmx_vm, u64 gpa, bool alloc)
+{
+	u64 *table = vmx_vm->ept_root;
+	int level;
+
+	for (level = EPT_LEVELS; level > 1; level--) {
+		u64 *e = &table[ept_index(gpa, level)];
+
+		if (!(*e & EPT_RWX)) {
+			struct page *page;
+
+			if (!alloc)
+				return NULL;
+			page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+			if (!page)
+				return NULL;
+			*e = page_to_phys(page) | EPT_RWX;
+		}
+		table = phys_to_virt(*e & EPT_ADDR);
+	}
+	return &table[ept_index(gpa, 1)];
+}
+
+/**
+ * vmx_ept_map() - map a guest frame to a host page
+ * @vmx_vm: the VM's VMX state
+ * @gfn: guest frame
+ * @page: the pinned host page
+ * @writable: map it writable
+ *
+ * Write-back with the guest's PAT honoured (ignore-PAT clear), as the
+ * memory is ordinary host RAM.  Return: 0 or -ENOMEM.
+ */
+int vmx_ept_map(struct vmx_vm *vmx_vm, u64 gfn, struct page *page,
+		bool writable)
+{
+	u64 *pte = ept_leaf(vmx_vm, gfn << PAGE_SHIFT, true);
+
+	if (!pte)
+		return -ENOMEM;
+	WRITE_ONCE(*pte, page_to_phys(page) | EPT_R | EPT_X | EPT_MT_WB |
+		   (writable ? EPT_W : 0));
+	return 0;
+}
+
+/*
+ * INVEPT/INVVPID take a 128-bit descriptor in memory; VMfail (CF/ZF) or a
+ * fault is an error.
+ */
+static int vmx_inv(bool ept, unsigned long type, const u64 desc[2])
+{
+	if (ept)
+		asm goto("1: invept %[desc], %[type]\n\t"
+			 "jna %l[fail]\n\t"
+			 _ASM_EXTABLE(1b, (%l[fail]))
+			 : : [desc] "m" (*(const u64 (*)[2])desc),
+			 [type] "r" (type) : "cc", "memory" : fail);
+	else
+		asm goto("1: invvpid %[desc], %[type]\n\t"
+			 "jna %l[fail]\n\t"
+			 _ASM_EXTABLE(1b, (%l[fail]))
+			 : : [desc] "m" (*(const u64 (*)[2])desc),
+			 [type] "r" (type) : "cc", "memory" : fail);
+	return 0;
+fail:
+	pr_err_ratelimited("minikvm: vmx: %s type %lu failed on CPU %d\n",
+			   ept ? "INVEPT" : "INVVPID", type,
+			   raw_smp_processor_id());
+	return -EIO;
+}
+
+/**
+ * vmx_invept() - drop this CPU's guest-physical and combined mappings of
+ * an EPT (single-context where supported, else all contexts)
+ * @eptp: the EPT pointer
+ *
+ * Context: preemption off, VMX operation on.  Return: 0 or -EIO.
+ */
+int vmx_invept(u64 eptp)
+{
+	u64 desc[2] = { eptp, 0 };
+
+	return vmx_inv(true, vmx_cfg.invept_single ? INVEPT_SINGLE :
+		       INVEPT_ALL, desc);
+}
+
+/**
+ * vmx_invvpid() - drop this CPU's linear mappings tagged with @vpid
+ * @vpid: a VPID other than 0
+ *
+ * Context: preemption off, VMX operation on.  Return: 0 or -EIO.
+ */
+int vmx_invvpid(u16 vpid)
+{
+	u64 desc[2] = { vpid, 0 };
+
+	return vmx_inv(false, vmx_cfg.invvpid_single ? INVVPID_SINGLE :
+		       INVVPID_ALL, desc);
+}
+
+/*
+ * mkvm_backend.unmap_range: only pinned frames can be mapped.  This CPU's
+ * cached translations go now; other CPUs drop theirs before their next
+ * entry of a vCPU of this VM (mkvm_vm.tlb_gen, vmx_vcpu.c).
+ */
+void vmx_ept_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
+{
+	struct vmx_vm *vmx_vm = vm->be;
+	struct page *page;
+	unsigned long i;
+
+	xa_for_each_range(&vm->pinned, i, page, gfn, gfn + npages - 1) {
+		u64 *pte = ept_leaf(vmx_vm, (u64)i << PAGE_SHIFT, false);
+
+		if (pte)
+			WRITE_ONCE(*pte, 0);
+	}
+	preempt_disable();
+	vmx_invept(vmx_vm->eptp);
+	preempt_enable();
+}
+
+static void ept_free_table(u64 *table, int level)
+{
+	unsigned int i;
+
+	if (level > 1) {
+		for (i = 0; i < EPT_ENTRIES; i++)
+			if (table[i] & EPT_RWX)
+				ept_free_table(phys_to_virt(table[i] & EPT_ADDR),
+					       level - 1);
+	}
+	free_page((unsigned long)table);
+}
+
+int vmx_ept_init(struct vmx_vm *vmx_vm)
+{
+	vmx_vm->ept_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vmx_vm->ept_root)
+		return -ENOMEM;
+	vmx_vm->eptp = virt_to_phys(vmx_vm->ept_root) | EPTP_WALK_4 | EPTP_WB;
+	return 0;
+}
+
+void vmx_ept_destroy(struct vmx_vm *vmx_vm)
+{
+	ept_free_table(vmx_vm->ept_root, EPT_LEVELS);
+}
