@@ -96,13 +96,13 @@ static bool mkvm_backend_complete(const struct mkvm_backend *be)
 {
 	bool runs = be->vm_init && be->vm_destroy && be->vcpu_create &&
 		    be->vcpu_free && be->vcpu_run && be->vcpu_load_state &&
-		    be->vcpu_save_state && be->unmap_range;
+		    be->vcpu_save_state && be->map_gfn && be->unmap_range;
 	bool runs_none = !be->vm_init && !be->vm_destroy &&
 			 !be->vcpu_create && !be->vcpu_free && !be->vcpu_run &&
 			 !be->vcpu_load_state && !be->vcpu_save_state &&
-			 !be->unmap_range;
+			 !be->map_gfn && !be->unmap_range;
 
-	/* The run ops come all together (VMX has none yet: no KVM_RUN). */
+	/* The run ops come all together, or not at all (no KVM_RUN). */
 	return be->name && be->probe && be->setup && be->unsetup &&
 	       be->cpu_enable && be->cpu_disable && (runs || runs_none);
 }

@@ -132,7 +132,14 @@ struct mkvm_backend {
 	 */
 	void (*vcpu_load_state)(struct mkvm_vcpu *vcpu);
 	void (*vcpu_save_state)(struct mkvm_vcpu *vcpu);
-	/* Drop the mappings of guest frames [gfn, gfn + npages). slots_lock held. */
+	/*
+	 * Map guest frame @gfn to the pinned host @page in the nested page
+	 * tables (NPT/EPT), read-only unless @writable; 0 or -ENOMEM.  Drop
+	 * the mappings of guest frames [gfn, gfn + npages).  Both with
+	 * slots_lock held.
+	 */
+	int (*map_gfn)(struct mkvm_vm *vm, u64 gfn, struct page *page,
+		       bool writable);
 	void (*unmap_range)(struct mkvm_vm *vm, u64 gfn, u64 npages);
 };
 

@@ -482,6 +482,68 @@ int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
 }
 
 /**
+ * mkvm_x86_tdp_fault() - a fault in the nested page tables (SVM nested page
+ * fault, VMX EPT violation)
+ * @vcpu: the vCPU, its state in the VMCB/VMCS
+ * @gpa: the guest-physical address the guest reached
+ * @write: the access was a write
+ * @fetched: instruction bytes the CPU supplied (decode assists), or NULL
+ * @nfetched: how many
+ *
+ * Inside a memory slot the frame is pinned and mapped (read-only for a
+ * read-only slot, or while the host page is not writable); outside every
+ * slot, or for a write to a read-only slot, the access is MMIO and goes to
+ * userspace as KVM_EXIT_MMIO.
+ *
+ * Return: 1 to enter the guest again, 0 for userspace, or a negative errno.
+ */
+int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
+		       const u8 *fetched, unsigned int nfetched)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	struct mkvm_memslot *slot;
+	struct page *page;
+	bool writable;
+	int r;
+
+	mutex_lock(&vm->slots_lock);
+	slot = mkvm_gfn_to_slot(vm, gfn);
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+		mutex_unlock(&vm->slots_lock);
+		mkvm_be->vcpu_save_state(vcpu);
+		r = mkvm_x86_mmio(vcpu, gpa, fetched, nfetched);
+		mkvm_be->vcpu_load_state(vcpu);
+		return r;
+	}
+	r = mkvm_pin_gfn(vm, slot, gfn, write, &page, &writable);
+	if (!r)
+		r = mkvm_be->map_gfn(vm, gfn, page, writable);
+	mutex_unlock(&vm->slots_lock);
+	return r ? r : 1;
+}
+
+/**
+ * mkvm_x86_exit_unhandled() - an exit minikvm has no handler for
+ * @vcpu: the vCPU
+ * @reason: the vendor's exit code (SVM) or exit reason (VMX)
+ *
+ * KVM's report for it: KVM_EXIT_INTERNAL_ERROR, UNEXPECTED_EXIT_REASON,
+ * with the raw reason and the physical CPU in data[].  Return: 0.
+ */
+int mkvm_x86_exit_unhandled(struct mkvm_vcpu *vcpu, u64 reason)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
+	run->internal.ndata = 2;
+	run->internal.data[0] = reason;
+	run->internal.data[1] = vcpu->last_cpu;
+	return 0;
+}
+
+/**
  * mkvm_x86_complete_exit() - finish the instruction userspace handled
  * @vcpu: the vCPU, its state in vcpu->arch
  *

@@ -104,6 +104,9 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
 		  unsigned int nfetched);
 int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu);
+int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
+		       const u8 *fetched, unsigned int nfetched);
+int mkvm_x86_exit_unhandled(struct mkvm_vcpu *vcpu, u64 reason);
 int mkvm_x86_write_cr4(struct mkvm_vcpu *vcpu, int gpr, unsigned int len,
 		       bool *gp);
 

@@ -56,18 +56,18 @@ static u64 *npt_leaf(struct svm_vm *svm_vm, u64 gpa, bool alloc)
 }
 
 /**
- * svm_npt_map() - map a guest frame to a host page
- * @svm_vm: the VM's SVM state
+ * svm_npt_map() - mkvm_backend.map_gfn: a guest frame to a host page
+ * @vm: the VM
  * @gfn: guest frame
  * @page: the pinned host page
  * @writable: map it writable
  *
  * Return: 0 or -ENOMEM.
  */
-int svm_npt_map(struct svm_vm *svm_vm, u64 gfn, struct page *page,
+int svm_npt_map(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		bool writable)
 {
-	u64 *pte = npt_leaf(svm_vm, gfn << PAGE_SHIFT, true);
+	u64 *pte = npt_leaf(vm->be, gfn << PAGE_SHIFT, true);
 
 	if (!pte)
 		return -ENOMEM;

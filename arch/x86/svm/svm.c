@@ -137,5 +137,6 @@ const struct mkvm_backend svm_backend = {
 	.vcpu_load_state = svm_vcpu_load_state,
 	.vcpu_save_state = svm_vcpu_save_state,
 	.vcpu_run = svm_vcpu_run,
+	.map_gfn = svm_npt_map,
 	.unmap_range = svm_npt_unmap_range,
 };

@@ -269,40 +269,18 @@ static int svm_exit_msr(struct mkvm_vcpu *vcpu)
 }
 
 /*
- * A nested page fault inside a memory slot maps the frame (pinning the
- * host page); outside every slot, or a write to a read-only slot, it is
- * MMIO (APM Vol. 2, "Nested Page Fault": EXITINFO1 is the error code,
- * EXITINFO2 the guest-physical address).
+ * A nested page fault (APM Vol. 2, "Nested Page Fault": EXITINFO1 is the
+ * error code, EXITINFO2 the guest-physical address).  With decode assists
+ * the VMCB holds the instruction's bytes already, for MMIO.
  */
 static int svm_exit_npf(struct mkvm_vcpu *vcpu)
 {
-	struct svm_vcpu *svm = vcpu->be;
-	struct mkvm_vm *vm = vcpu->vm;
-	u64 gfn = svm->vmcb->control.exit_info_2 >> PAGE_SHIFT;
-	bool write = svm->vmcb->control.exit_info_1 & SVM_NPF_WRITE;
-	struct mkvm_memslot *slot;
-	struct page *page;
-	bool writable;
-	int r;
+	struct vmcb_control *c = &((struct svm_vcpu *)vcpu->be)->vmcb->control;
 
-	mutex_lock(&vm->slots_lock);
-	slot = mkvm_gfn_to_slot(vm, gfn);
-	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
-		mutex_unlock(&vm->slots_lock);
-		svm_vcpu_save_state(vcpu);
-		/* With decode assists the VMCB holds the bytes already. */
-		r = mkvm_x86_mmio(vcpu, svm->vmcb->control.exit_info_2,
-				  svm_has_decode_assists ?
-				  svm->vmcb->control.insn_bytes : NULL,
-				  svm->vmcb->control.insn_len);
-		svm_vcpu_load_state(vcpu);
-		return r;
-	}
-	r = mkvm_pin_gfn(vm, slot, gfn, write, &page, &writable);
-	if (!r)
-		r = svm_npt_map(vm->be, gfn, page, writable);
-	mutex_unlock(&vm->slots_lock);
-	return r ? r : 1;
+	return mkvm_x86_tdp_fault(vcpu, c->exit_info_2,
+				  c->exit_info_1 & SVM_NPF_WRITE,
+				  svm_has_decode_assists ? c->insn_bytes : NULL,
+				  c->insn_len);
 }
 
 static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
@@ -331,19 +309,6 @@ static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
 	[SVM_EXIT_NPF]		= svm_exit_npf,
 };
 
-/* Fill kvm_run for an exit minikvm cannot handle: KVM's internal error. */
-static int svm_exit_unhandled(struct mkvm_vcpu *vcpu, u64 code)
-{
-	struct kvm_run *run = vcpu->run;
-
-	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
-	run->internal.ndata = 2;
-	run->internal.data[0] = code;
-	run->internal.data[1] = vcpu->last_cpu;
-	return 0;
-}
-
 /**
  * svm_handle_exit() - dispatch the #VMEXIT just taken
  * @vcpu: the vCPU
@@ -367,11 +332,11 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 	if (code < SVM_EXIT_MAX)
 		fn = svm_exit_handlers[array_index_nospec(code, SVM_EXIT_MAX)];
 	if (!fn)
-		return svm_exit_unhandled(vcpu, code);
+		return mkvm_x86_exit_unhandled(vcpu, code);
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	r = fn(vcpu);
 	/* A handler that went to userspace without saying why: not handled. */
 	if (r == 0 && vcpu->run->exit_reason == KVM_EXIT_UNKNOWN)
-		return svm_exit_unhandled(vcpu, code);
+		return mkvm_x86_exit_unhandled(vcpu, code);
 	return r;
 }

@@ -73,8 +73,8 @@ static u64 *ept_leaf(struct vmx_vm *vmx_vm, u64 gpa, bool alloc)
 }
 
 /**
- * vmx_ept_map() - map a guest frame to a host page
- * @vmx_vm: the VM's VMX state
+ * vmx_ept_map() - mkvm_backend.map_gfn: a guest frame to a host page
+ * @vm: the VM
  * @gfn: guest frame
  * @page: the pinned host page
  * @writable: map it writable
@@ -82,10 +82,10 @@ static u64 *ept_leaf(struct vmx_vm *vmx_vm, u64 gpa, bool alloc)
  * Write-back with the guest's PAT honoured (ignore-PAT clear), as the
  * memory is ordinary host RAM.  Return: 0 or -ENOMEM.
  */
-int vmx_ept_map(struct vmx_vm *vmx_vm, u64 gfn, struct page *page,
+int vmx_ept_map(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		bool writable)
 {
-	u64 *pte = ept_leaf(vmx_vm, gfn << PAGE_SHIFT, true);
+	u64 *pte = ept_leaf(vm->be, gfn << PAGE_SHIFT, true);
 
 	if (!pte)
 		return -ENOMEM;

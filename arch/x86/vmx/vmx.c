@@ -385,5 +385,6 @@ const struct mkvm_backend vmx_backend = {
 	.vcpu_load_state = vmx_vcpu_load_state,
 	.vcpu_save_state = vmx_vcpu_save_state,
 	.vcpu_run = vmx_vcpu_run,
+	.map_gfn = vmx_ept_map,
 	.unmap_range = vmx_ept_unmap_range,
 };

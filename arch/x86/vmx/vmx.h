@@ -142,7 +142,7 @@ struct vmx_vcpu {
 /* ept.c */
 int vmx_ept_init(struct vmx_vm *vmx_vm);
 void vmx_ept_destroy(struct vmx_vm *vmx_vm);
-int vmx_ept_map(struct vmx_vm *vmx_vm, u64 gfn, struct page *page,
+int vmx_ept_map(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		bool writable);
 void vmx_ept_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
 int vmx_invept(u64 eptp);

@@ -466,36 +466,17 @@ static int vmx_exit_wrmsr(struct mkvm_vcpu *vcpu)
 }
 
 /*
- * An EPT violation inside a memory slot maps the frame (pinning the host
- * page); outside every slot, or a write to a read-only slot, it is MMIO,
- * decoded from guest memory: VMX has no decode assists (SDM Vol. 3C,
- * "EPT Violations"; the guest-physical address is in the VMCS).
+ * An EPT violation: the guest-physical address is in the VMCS and the
+ * exit qualification says whether it was a write (SDM Vol. 3C, "EPT
+ * Violations").  VMX has no decode assists: MMIO is decoded from guest
+ * memory.
  */
 static int vmx_exit_ept_violation(struct mkvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
-	struct mkvm_vm *vm = vcpu->vm;
-	u64 gfn = vmx->exit_gpa >> PAGE_SHIFT;
-	bool write = vmx->exit_qual & VMX_EPT_QUAL_WRITE;
-	struct mkvm_memslot *slot;
-	struct page *page;
-	bool writable;
-	int r;
 
-	mutex_lock(&vm->slots_lock);
-	slot = mkvm_gfn_to_slot(vm, gfn);
-	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
-		mutex_unlock(&vm->slots_lock);
-		vmx_vcpu_save_state(vcpu);
-		r = mkvm_x86_mmio(vcpu, vmx->exit_gpa, NULL, 0);
-		vmx_vcpu_load_state(vcpu);
-		return r;
-	}
-	r = mkvm_pin_gfn(vm, slot, gfn, write, &page, &writable);
-	if (!r)
-		r = vmx_ept_map(vm->be, gfn, page, writable);
-	mutex_unlock(&vm->slots_lock);
-	return r ? r : 1;
+	return mkvm_x86_tdp_fault(vcpu, vmx->exit_gpa,
+				  vmx->exit_qual & VMX_EPT_QUAL_WRITE, NULL, 0);
 }
 
 /* minikvm never writes a misconfigured EPT entry: a bug, reported. */
@@ -546,19 +527,6 @@ static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_VMFUNC]		= vmx_exit_ud,
 };
 
-/* Fill kvm_run for an exit minikvm cannot handle: KVM's internal error. */
-static int vmx_exit_unhandled(struct mkvm_vcpu *vcpu, u32 reason)
-{
-	struct kvm_run *run = vcpu->run;
-
-	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
-	run->internal.suberror = KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON;
-	run->internal.ndata = 2;
-	run->internal.data[0] = reason;
-	run->internal.data[1] = vcpu->last_cpu;
-	return 0;
-}
-
 /*
  * A VM exit for a failed VM entry (invalid guest state, MSR loading,
  * machine check): the guest never ran.  The exit qualification says which
@@ -596,11 +564,11 @@ int vmx_handle_exit(struct mkvm_vcpu *vcpu)
 	if (basic < EXIT_REASON_MAX)
 		fn = vmx_exit_handlers[array_index_nospec(basic, EXIT_REASON_MAX)];
 	if (!fn)
-		return vmx_exit_unhandled(vcpu, reason);
+		return mkvm_x86_exit_unhandled(vcpu, reason);
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	r = fn(vcpu);
 	/* A handler that went to userspace without saying why: not handled. */
 	if (r == 0 && vcpu->run->exit_reason == KVM_EXIT_UNKNOWN)
-		return vmx_exit_unhandled(vcpu, reason);
+		return mkvm_x86_exit_unhandled(vcpu, reason);
 	return r;
 }
