@@ -135,3 +135,83 @@ uint64_t vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name)
 	close(fd);
 	return v;
 }
+
+/* "cycles", "bytes"... for the unit bits of a descriptor's flags. */
+static const char *stats_unit_name(uint32_t flags)
+{
+	switch (flags & KVM_STATS_UNIT_MASK) {
+	case KVM_STATS_UNIT_BYTES:
+		return " bytes";
+	case KVM_STATS_UNIT_SECONDS:
+		return " seconds";
+	case KVM_STATS_UNIT_CYCLES:
+		return " cycles";
+	case KVM_STATS_UNIT_BOOLEAN:
+		return " (boolean)";
+	default:
+		return "";
+	}
+}
+
+/* One histogram: its total, then each non-empty bucket "lower bound:count". */
+static void stats_print_hist(FILE *f, const struct kvm_stats_desc *d,
+			     const uint64_t *v)
+{
+	bool log = (d->flags & KVM_STATS_TYPE_MASK) == KVM_STATS_TYPE_LOG_HIST;
+	uint64_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < d->size; i++)
+		total += v[i];
+	fprintf(f, "%llu samples;", (unsigned long long)total);
+	for (i = 0; i < d->size; i++) {
+		if (!v[i])
+			continue;
+		if (!log)
+			fprintf(f, " %llu:%llu",
+				(unsigned long long)i * d->bucket_size,
+				(unsigned long long)v[i]);
+		else if (i == 0)
+			fprintf(f, " 0:%llu", (unsigned long long)v[i]);
+		else
+			fprintf(f, " 2^%u%s:%llu", i - 1,
+				i == d->size - 1U ? "+" : "",
+				(unsigned long long)v[i]);
+	}
+	fprintf(f, "%s\n", stats_unit_name(d->flags));
+}
+
+void stats_print(FILE *f, int stats_fd, const char *prefix)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *descs, *d;
+	uint64_t *v;
+	unsigned int i, j;
+	bool any;
+
+	read_stats_header(stats_fd, &h);
+	descs = read_stats_descriptors(stats_fd, &h);
+	for (i = 0; i < h.num_desc; i++) {
+		d = get_stats_descriptor(descs, i, &h);
+		v = calloc(d->size ? d->size : 1, sizeof(*v));
+		TEST_ASSERT(v, "out of memory");
+		read_stat_data(stats_fd, &h, d, v, d->size);
+		for (any = false, j = 0; j < d->size; j++)
+			any |= v[j] != 0;
+		if (any) {
+			fprintf(f, "%s%-32.*s ", prefix, (int)h.name_size,
+				d->name);
+			switch (d->flags & KVM_STATS_TYPE_MASK) {
+			case KVM_STATS_TYPE_LINEAR_HIST:
+			case KVM_STATS_TYPE_LOG_HIST:
+				stats_print_hist(f, d, v);
+				break;
+			default:
+				fprintf(f, "%llu%s\n", (unsigned long long)v[0],
+					stats_unit_name(d->flags));
+			}
+		}
+		free(v);
+	}
+	free(descs);
+}

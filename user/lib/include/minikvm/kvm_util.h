@@ -299,4 +299,9 @@ int __stats_get(int stats_fd, const char *name, uint64_t *data,
 uint64_t vm_get_stat(struct kvm_vm *vm, const char *name);
 uint64_t vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name);
 
+/* Prints every statistic of @stats_fd with a non-zero value, a line each
+ * starting with @prefix; a histogram as its sample count and its non-empty
+ * buckets, "2^K:N" for N values in [2^K, 2^(K+1)) ("+": and above). */
+void stats_print(FILE *f, int stats_fd, const char *prefix);
+
 #endif /* MINIKVM_KVM_UTIL_H */
