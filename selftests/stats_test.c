@@ -20,7 +20,10 @@
  *    counter of the vendor's I/O exit code (exit_svm_ioio, exit_vmx_io)
  *    grows by N, every exit lands in exactly one per-reason counter, and
  *    each histogram's buckets add up to its counter (guest_cycles_hist to
- *    exits).
+ *    exits), and a guest's MMIO write makes mmio_exits grow by 1;
+ *  - minikvm's VM statistics: pages_pinned, remote_tlb_flush_requests and
+ *    memslot_updates follow a slot the guest touches and that is deleted
+ *    (minikvm only: KVM's VM statistics are others).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +38,8 @@
 
 #define PORT_STATS	0x80	/* the guest's OUTs, no device behind it */
 #define NR_OUTS		10
+#define MMIO_GPA	0xc0000000ULL	/* no slot here: MMIO */
+#define EXTRA_GPA	0x10000000ULL	/* a one-page slot of its own */
 
 /* The checks of KVM's kvm_binary_stats_test.c, then the id string. */
 static void check_stats_file(int fd, const char *want_id)
@@ -239,6 +244,7 @@ static void guest_outs(void)
 		outb(PORT_STATS, i);
 	GUEST_SYNC(1);
 	asm volatile("hlt");
+	*(volatile uint32_t *)MMIO_GPA = 0x1234;
 	GUEST_DONE();
 }
 
@@ -311,13 +317,15 @@ static void exits_counted(void)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_outs);
-	uint64_t io0, halt0, reason0 = 0, exits0, v;
+	uint64_t io0, halt0, mmio0, reason0 = 0, exits0, v;
 	const char *reason = NULL;
 	int fd, i;
 
 	TEST_REQUIRE(vm_check_cap(vm, KVM_CAP_BINARY_STATS_FD));
+	virt_map(vm, MMIO_GPA, MMIO_GPA, PAGE_SIZE_4K);
 	fd = vcpu_get_stats_fd(vcpu);
 	vcpu_run_expect_sync(vcpu, 0);
+	mmio0 = stat1(fd, "mmio_exits");
 	io0 = stat1(fd, "io_exits");
 	halt0 = stat1(fd, "halt_exits");
 	exits0 = stat1(fd, "exits");
@@ -348,14 +356,66 @@ static void exits_counted(void)
 	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_HLT);
 	TEST_ASSERT_EQ(stat1(fd, "halt_exits"), halt0 + 1);
 	TEST_ASSERT_EQ(stat1(fd, "io_exits"), io0 + NR_OUTS + 1);
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
+	TEST_ASSERT_EQ(stat1(fd, "mmio_exits"), mmio0 + 1);
 	vcpu_run_expect_done(vcpu);
 	if (reason)
 		check_exit_sums(fd);
-	ksft_print_msg("exits %llu, io_exits %llu, halt_exits %llu\n",
+	ksft_print_msg("exits %llu, io_exits %llu, halt_exits %llu, mmio_exits %llu\n",
 		       (unsigned long long)stat1(fd, "exits"),
 		       (unsigned long long)stat1(fd, "io_exits"),
-		       (unsigned long long)stat1(fd, "halt_exits"));
+		       (unsigned long long)stat1(fd, "halt_exits"),
+		       (unsigned long long)stat1(fd, "mmio_exits"));
 	close(fd);
+	kvm_vm_free(vm);
+}
+
+static void guest_touch_extra(void)
+{
+	GUEST_SYNC(0);
+	*(volatile uint64_t *)EXTRA_GPA = 1;
+	GUEST_SYNC(1);
+}
+
+/*
+ * minikvm's VM statistics (KVM's differ, abi.md): a page the guest touches
+ * is pinned, deleting its slot unpins it and asks for a TLB flush, and each
+ * successful KVM_SET_USER_MEMORY_REGION is counted.
+ */
+static void vm_counters(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_touch_extra);
+	uint64_t pinned, flushes, updates;
+
+	TEST_REQUIRE(kvm_dev_is_minikvm());
+	virt_map(vm, EXTRA_GPA, EXTRA_GPA, PAGE_SIZE_4K);
+	vm_userspace_mem_region_add(vm, 1, 0, EXTRA_GPA, PAGE_SIZE_4K);
+	TEST_ASSERT(vm_get_stat(vm, "memslot_updates") >= 2,
+		    "memslot_updates %llu after two slots",
+		    (unsigned long long)vm_get_stat(vm, "memslot_updates"));
+	vcpu_run_expect_sync(vcpu, 0);
+	pinned = vm_get_stat(vm, "pages_pinned");
+	TEST_ASSERT(pinned > 0, "no page pinned after the guest ran");
+	vcpu_run_expect_sync(vcpu, 1);
+	TEST_ASSERT(vm_get_stat(vm, "pages_pinned") >= pinned + 1,
+		    "pages_pinned %llu, was %llu",
+		    (unsigned long long)vm_get_stat(vm, "pages_pinned"),
+		    (unsigned long long)pinned);
+	pinned = vm_get_stat(vm, "pages_pinned");
+	flushes = vm_get_stat(vm, "remote_tlb_flush_requests");
+	updates = vm_get_stat(vm, "memslot_updates");
+	vm_mem_region_delete(vm, 1);
+	TEST_ASSERT_EQ(vm_get_stat(vm, "pages_pinned"), pinned - 1);
+	TEST_ASSERT_EQ(vm_get_stat(vm, "remote_tlb_flush_requests"), flushes + 1);
+	TEST_ASSERT_EQ(vm_get_stat(vm, "memslot_updates"), updates + 1);
+	/* A refused update is not one. */
+	TEST_ASSERT_ERRNO(__vm_set_user_memory_region(vm, 1, 0, EXTRA_GPA, 0,
+						      NULL), EINVAL,
+			  "deleting an absent slot");
+	TEST_ASSERT_EQ(vm_get_stat(vm, "memslot_updates"), updates + 1);
+	vcpu_run_expect_done(vcpu);
 	kvm_vm_free(vm);
 }
 
@@ -365,6 +425,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(read_anywhere),
 	KVM_TEST(fd_keeps_vm),
 	KVM_TEST(exits_counted),
+	KVM_TEST(vm_counters),
 };
 
 int main(int argc, char **argv)
