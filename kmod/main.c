@@ -41,6 +41,7 @@ long mkvm_check_extension(long cap)
 	case KVM_CAP_USER_MEMORY:
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_IMMEDIATE_EXIT:
 		/* Honoured wherever KVM_RUN exists (not on VMX yet). */
@@ -136,9 +137,12 @@ static int __init mkvm_init(void)
 	if (r)
 		return r;
 	mkvm_x86_cpuid_init();
-	r = mkvm_be->setup();
+	r = mkvm_stats_init();
 	if (r)
 		return r;
+	r = mkvm_be->setup();
+	if (r)
+		goto err_stats;
 	r = mkvm_hw_init();
 	if (r)
 		goto err_unsetup;
@@ -154,6 +158,8 @@ err_hw:
 	mkvm_hw_exit();
 err_unsetup:
 	mkvm_be->unsetup();
+err_stats:
+	mkvm_stats_exit();
 	return r;
 }
 
@@ -162,6 +168,7 @@ static void __exit mkvm_exit(void)
 	misc_deregister(&mkvm_dev);
 	mkvm_hw_exit();
 	mkvm_be->unsetup();
+	mkvm_stats_exit();
 }
 
 module_init(mkvm_init);

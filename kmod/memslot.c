@@ -88,12 +88,14 @@ static void mkvm_unpin_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
 	if (mkvm_be->unmap_range)
 		mkvm_be->unmap_range(vm, gfn, npages);
 	atomic_inc(&vm->tlb_gen);
+	vm->stat.remote_tlb_flush_requests++;
 	kick_all_cpus_sync();
 	xa_for_each_range(&vm->pinned, i, page, gfn, gfn + npages - 1) {
 		bool dirty = xa_get_mark(&vm->pinned, i, MKVM_PIN_WRITABLE);
 
 		xa_erase(&vm->pinned, i);
 		unpin_user_pages_dirty_lock(&page, 1, dirty);
+		vm->stat.pages_pinned--;
 	}
 }
 
@@ -194,6 +196,8 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 		r = mkvm_slot_create(vm, mem);
 	else
 		r = mkvm_slot_modify(vm, old, mem);
+	if (!r)
+		vm->stat.memslot_updates++;
 	mutex_unlock(&vm->slots_lock);
 	return r;
 }
@@ -280,5 +284,7 @@ int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
 	}
 	if (*writable)
 		xa_set_mark(&vm->pinned, gfn, MKVM_PIN_WRITABLE);
+	if (!old)
+		vm->stat.pages_pinned++;
 	return 0;
 }

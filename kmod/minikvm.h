@@ -25,6 +25,8 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <linux/kvm.h>
+#include <linux/bitops.h>
+#include <asm/msr.h>
 
 #include "x86.h"
 
@@ -39,6 +41,10 @@
 /* The vCPU mmap area: page 0 is struct kvm_run, page 1 the PIO data page. */
 #define MKVM_VCPU_MMAP_PAGES	(KVM_PIO_PAGE_OFFSET + 1)
 
+/* Binary statistics (kmod/stats.c): KVM's name size, log2 histogram size. */
+#define MKVM_STATS_NAME_SIZE	48	/* KVM_STATS_NAME_SIZE, NUL included */
+#define MKVM_STATS_HIST_BUCKETS	32	/* bucket i: [2^(i-1), 2^i), the last open */
+
 struct mkvm_vm;
 
 /* One guest-physical memory slot, as userspace registered it. */
@@ -50,6 +56,35 @@ struct mkvm_memslot {
 	u64 userspace_addr;	/* (c) host virtual address of guest frame 0 */
 };
 
+/*
+ * A vCPU's statistics, the data block of its stats fd (KVM_GET_STATS_FD).
+ * Written only by the vCPU's own ioctls, under mkvm_vcpu.mutex, as plain
+ * u64s; the stats fd reads them without a lock (a reader may see a value
+ * torn or a little old, as KVM allows).  Counters with KVM's names and
+ * meanings first; then, for each exit reason the backend handles and a last
+ * "other" slot, a counter (exit_count[slot]) and after all of them a log2
+ * histogram of the cycles its handling took (mkvm_stat_exit_hist()).
+ */
+struct mkvm_vcpu_stat {
+	u64 exits;		/* VM exits (and refused VM entries) */
+	u64 io_exits;		/* returns to userspace with KVM_EXIT_IO */
+	u64 mmio_exits;		/* returns to userspace with KVM_EXIT_MMIO */
+	u64 halt_exits;		/* HLT exits (all go to userspace) */
+	u64 irq_exits;		/* exits for a host external interrupt */
+	u64 signal_exits;	/* KVM_RUN ended by a pending signal */
+	u64 irq_injections;	/* external interrupts injected */
+	u64 pf_fixed;		/* nested page faults that mapped guest memory */
+	u64 guest_hist[MKVM_STATS_HIST_BUCKETS];	/* cycles per guest entry */
+	u64 exit_count[];	/* per exit reason slot, then the histograms */
+};
+
+/* VM statistics, the data block of the VM's stats fd; (s) like the slots. */
+struct mkvm_vm_stat {
+	u64 pages_pinned;	/* guest pages pinned (and mapped) right now */
+	u64 remote_tlb_flush_requests;	/* mappings dropped: TLBs flushed */
+	u64 memslot_updates;	/* successful KVM_SET_USER_MEMORY_REGION */
+};
+
 struct mkvm_vcpu {
 	struct mkvm_vm *vm;	/* (c) owning VM; the vCPU fd holds a ref */
 	u32 id;			/* (c) KVM_CREATE_VCPU argument (APIC ID) */
@@ -59,6 +94,11 @@ struct mkvm_vcpu {
 	struct mkvm_x86_state arch;	/* (u) architectural register state */
 	int last_cpu;		/* (u) physical CPU of the last VM-entry */
 	void *be;		/* (c) backend state (VMCB/VMCS...) */
+	struct mkvm_vcpu_stat *stat;	/* (u) written under mutex only */
+	u64 stat_entry_tsc;	/* (u) TSC at the last VM entry */
+	u64 stat_exit_tsc;	/* (u) TSC at the last VM exit */
+	int stat_slot;		/* (u) exit slot being handled, -1: none */
+	char stats_id[MKVM_STATS_NAME_SIZE];	/* (c) "kvm-PID/vcpu-ID" */
 };
 
 struct mkvm_vm {
@@ -81,9 +121,22 @@ struct mkvm_vm {
 	struct xarray pinned;	/* (s) */
 	atomic_t tlb_gen;	/* (a) bumped when mappings go away */
 	void *be;		/* (c) backend state (nested page tables...) */
+	struct mkvm_vm_stat stat;	/* (s) */
+	char stats_id[MKVM_STATS_NAME_SIZE];	/* (c) "kvm-PID" */
 };
 
 #define MKVM_PIN_WRITABLE	XA_MARK_1
+
+/*
+ * One entry of a backend's exit table, indexed by the hardware exit code:
+ * the handler and the code's name as the manual spells it (SVM_EXIT_ or
+ * EXIT_REASON_ without the prefix).  The dispatcher, the statistics
+ * ("exit_svm_cpuid") and the traces all use this one table.
+ */
+struct mkvm_exit_handler {
+	int (*fn)(struct mkvm_vcpu *vcpu);
+	const char *name;
+};
 
 /*
  * struct mkvm_backend - what a vendor backend provides.  One const instance
@@ -92,6 +145,13 @@ struct mkvm_vm {
  */
 struct mkvm_backend {
 	const char *name;
+	/*
+	 * The exit table (see struct mkvm_exit_handler), its size, and the
+	 * short vendor name used in statistic names ("svm", "vmx").
+	 */
+	const struct mkvm_exit_handler *exits;
+	unsigned int nr_exits;
+	const char *exit_prefix;
 	/* Can this machine run the backend?  Logs the reason when not. */
 	int (*probe)(void);
 	/* Allocate / free per-CPU areas for all possible CPUs. Process context. */
@@ -173,6 +233,50 @@ int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
 
 /* kmod/run.c */
 long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu);
+
+/* kmod/stats.c */
+int mkvm_stats_init(void);
+void mkvm_stats_exit(void);
+struct mkvm_vcpu_stat *mkvm_vcpu_stat_alloc(void);
+int mkvm_vm_stats_fd(struct mkvm_vm *vm);
+int mkvm_vcpu_stats_fd(struct mkvm_vcpu *vcpu);
+void mkvm_stat_exit(struct mkvm_vcpu *vcpu, u64 code);
+void mkvm_stat_exit_done(struct mkvm_vcpu *vcpu, u64 tsc);
+
+/* Exit code for mkvm_stat_exit() of an exit no table names (VMfail...). */
+#define MKVM_STAT_EXIT_OTHER	U64_MAX
+
+/* Counts @cycles in log2 histogram @hist: bucket fls64(cycles), KVM's rule. */
+static inline void mkvm_stat_hist_add(u64 *hist, u64 cycles)
+{
+	/* A TSC behind the one read before (another CPU's): count as 0. */
+	if ((s64)cycles < 0)
+		cycles = 0;
+	hist[min_t(unsigned int, fls64(cycles), MKVM_STATS_HIST_BUCKETS - 1)]++;
+}
+
+/*
+ * The backends' run paths call these right around the hardware's VM entry,
+ * interrupts off.  mkvm_stat_enter() closes the handling of the previous
+ * exit and starts the guest's time; mkvm_stat_leave() ends it, and the
+ * handling time of the exit (mkvm_stat_exit()) starts.
+ */
+static inline void mkvm_stat_enter(struct mkvm_vcpu *vcpu)
+{
+	u64 tsc = rdtsc();
+
+	if (vcpu->stat_slot >= 0)
+		mkvm_stat_exit_done(vcpu, tsc);
+	vcpu->stat_entry_tsc = tsc;
+}
+
+static inline void mkvm_stat_leave(struct mkvm_vcpu *vcpu)
+{
+	u64 tsc = rdtsc();
+
+	mkvm_stat_hist_add(vcpu->stat->guest_hist, tsc - vcpu->stat_entry_tsc);
+	vcpu->stat_exit_tsc = tsc;
+}
 
 /* kmod/vcpu.c */
 int mkvm_vcpu_create(struct mkvm_vm *vm, u32 id);

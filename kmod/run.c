@@ -26,6 +26,22 @@
 #define mkvm_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
 #endif
 
+/* KVM's counters of exits that userspace handles, by their exit reason. */
+static void mkvm_stat_user_exit(struct mkvm_vcpu *vcpu)
+{
+	switch (vcpu->run->exit_reason) {
+	case KVM_EXIT_IO:
+		vcpu->stat->io_exits++;
+		break;
+	case KVM_EXIT_MMIO:
+		vcpu->stat->mmio_exits++;
+		break;
+	case KVM_EXIT_HLT:
+		vcpu->stat->halt_exits++;
+		break;
+	}
+}
+
 /**
  * mkvm_vcpu_ioctl_run() - KVM_RUN
  * @vcpu: the vCPU
@@ -56,6 +72,7 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stat->signal_exits++;
 			r = -EINTR;
 			break;
 		}
@@ -64,6 +81,11 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		if (r <= 0)
 			break;
 	}
+	/* The last exit's handling ends here when it goes to userspace. */
+	if (vcpu->stat_slot >= 0)
+		mkvm_stat_exit_done(vcpu, rdtsc());
+	if (r == 0)
+		mkvm_stat_user_exit(vcpu);
 	mkvm_be->vcpu_save_state(vcpu);
 	/* What KVM reports on every return from KVM_RUN. */
 	run->cr8 = vcpu->arch.sregs.cr8;

@@ -2,7 +2,7 @@
 /*
  * The vCPU object and its fd: KVM_CREATE_VCPU on a VM fd makes one; the
  * vCPU fd maps the shared kvm_run area and serves KVM_GET/SET_REGS and
- * KVM_GET/SET_SREGS.
+ * KVM_GET/SET_SREGS, KVM_RUN (run.c) and KVM_GET_STATS_FD (stats.c).
  *
  * Lifetime: a vCPU belongs to its VM and is freed with it; its fd holds a
  * reference on the VM.  Context: process context; one ioctl at a time per
@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -108,6 +109,10 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_SREGS:
 		r = mkvm_vcpu_set_sregs(vcpu, argp);
 		break;
+	case KVM_GET_STATS_FD:
+		/* No argument; KVM ignores whatever is passed. */
+		r = mkvm_vcpu_stats_fd(vcpu);
+		break;
 	case KVM_RUN:
 		/* Without a run-capable backend, as unknown as any ioctl. */
 		r = (arg || !mkvm_be->vcpu_run) ? -EINVAL :
@@ -152,6 +157,12 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 	vcpu->pio_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!vcpu->pio_page)
 		goto err_free_run;
+	vcpu->stat = mkvm_vcpu_stat_alloc();
+	if (!vcpu->stat)
+		goto err_free_pio;
+	vcpu->stat_slot = -1;
+	snprintf(vcpu->stats_id, sizeof(vcpu->stats_id), "kvm-%d/vcpu-%u",
+		 task_pid_nr(current), id);
 	vcpu->run = page_address(run_page);
 	vcpu->vm = vm;
 	vcpu->id = id;
@@ -161,9 +172,11 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 		mkvm_be->vcpu_reset(vcpu);
 	vcpu->last_cpu = -1;
 	if (mkvm_be->vcpu_create && mkvm_be->vcpu_create(vcpu))
-		goto err_free_pio;
+		goto err_free_stat;
 	return vcpu;
 
+err_free_stat:
+	kvfree(vcpu->stat);
 err_free_pio:
 	__free_page(vcpu->pio_page);
 err_free_run:
@@ -177,6 +190,7 @@ void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
 	if (mkvm_be->vcpu_free)
 		mkvm_be->vcpu_free(vcpu);
+	kvfree(vcpu->stat);
 	__free_page(vcpu->pio_page);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);

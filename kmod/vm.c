@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The VM object and its fd: KVM_CREATE_VM on the system fd makes one, and
- * the VM fd serves KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION and
- * KVM_CREATE_VCPU.
+ * the VM fd serves KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION,
+ * KVM_CREATE_VCPU and KVM_GET_STATS_FD.
  *
  * Lifetime: a kref held by the VM fd and by every vCPU fd; the last put
  * frees the vCPUs, the memslots and the VM's share of hardware
@@ -14,6 +14,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -68,6 +69,9 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return mkvm_set_memory_region(vm, &mem);
 	}
+	case KVM_GET_STATS_FD:
+		/* No argument; KVM ignores whatever is passed. */
+		return mkvm_vm_stats_fd(vm);
 	default:
 		/* KVM answers unknown VM ioctls with -ENOTTY. */
 		return -ENOTTY;
@@ -119,6 +123,8 @@ int mkvm_vm_create(unsigned long type)
 	xa_init(&vm->pinned);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
+	snprintf(vm->stats_id, sizeof(vm->stats_id), "kvm-%d",
+		 task_pid_nr(current));
 	r = mkvm_be->vm_init ? mkvm_be->vm_init(vm) : 0;
 	if (r) {
 		mmdrop(vm->mm);

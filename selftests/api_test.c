@@ -24,7 +24,7 @@ static const long fd_independent_caps[] = {
 	KVM_CAP_MULTI_ADDRESS_SPACE, KVM_CAP_CHECK_EXTENSION_VM,
 	KVM_CAP_NR_VCPUS, KVM_CAP_MAX_VCPUS, KVM_CAP_MAX_VCPU_ID,
 	KVM_CAP_IRQCHIP, KVM_CAP_IMMEDIATE_EXIT, KVM_CAP_SET_GUEST_DEBUG,
-	KVM_CAP_COALESCED_MMIO,
+	KVM_CAP_COALESCED_MMIO, KVM_CAP_BINARY_STATS_FD,
 };
 
 /* Capabilities no kernel knows: the switch falls through to 0. */
@@ -108,6 +108,7 @@ static void check_minikvm_caps(int fd)
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_USER_MEMORY), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_READONLY_MEM), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_CHECK_EXTENSION_VM), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_BINARY_STATS_FD), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_NR_MEMSLOTS),
 		       KVM_USER_MEM_SLOTS_EXPECTED);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_MULTI_ADDRESS_SPACE), 1);
@@ -133,6 +134,7 @@ static void check_kvm_caps(int fd)
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_USER_MEMORY), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_READONLY_MEM), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_CHECK_EXTENSION_VM), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_BINARY_STATS_FD), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_NR_MEMSLOTS),
 		       KVM_USER_MEM_SLOTS_EXPECTED);
 	/* 2 with SMM (the second space), 0 (not reported) without it. */

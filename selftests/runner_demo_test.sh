@@ -5,7 +5,8 @@
 # hello16.S, real mode): the guest's serial output reaches stdout, the
 # exits are logged on stderr (port I/O on 0x3fd/0x3f8, then HLT) and the
 # runner exits 0.  Then --max-exits stops it early with status 3, and the
-# long-mode ELF demo (hello64.S, one REP OUTSB) prints its line too.
+# long-mode ELF demo (hello64.S, one REP OUTSB) prints its line too, and
+# --stats prints the vCPU's statistics after the run (exits, io_exits).
 #
 # Needs minikvm-run, demo.bin and demo64.elf next to this script (in the
 # test machine: scripts/testvm.sh --file build/bin/minikvm-run
@@ -42,7 +43,7 @@ if [ "$rc" -eq 4 ]; then
 	echo "1..0 # SKIP $(printf '%s\n' "$out" | sed -n 's/^1\.\.0 # SKIP //p')"
 	exit 4
 fi
-echo "1..6"
+echo "1..7"
 sed 's/^/# /' "$err" | head -n 12
 echo "# ..."
 tail -n 3 "$err" | sed 's/^/# /'
@@ -61,6 +62,12 @@ rc=$?
 tail -n 4 "$err" | sed 's/^/# /'
 [ "$rc" -eq 0 ]; ok $? "64-bit ELF demo guest halts (exit status $rc)"
 [ "$out" = "hello from the 64-bit guest" ]; ok $? "its serial output is \"$out\""
+
+"$run" --guest "$demo" --quiet --stats >/dev/null 2>"$err"
+rc=$?
+sed 's/^/# /' "$err" | head -n 16
+grep -q "^  exits  *[1-9]" "$err" && grep -q "^  io_exits  *[1-9]" "$err"
+ok $? "--stats prints exits and io_exits (exit status $rc)"
 
 echo "# Totals: pass:$((n - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]

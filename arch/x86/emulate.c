@@ -520,7 +520,10 @@ int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 	if (!r)
 		r = mkvm_be->map_gfn(vm, gfn, page, writable);
 	mutex_unlock(&vm->slots_lock);
-	return r ? r : 1;
+	if (r)
+		return r;
+	vcpu->stat->pf_fixed++;
+	return 1;
 }
 
 /**

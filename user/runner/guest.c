@@ -123,6 +123,25 @@ static struct kvm_vm *load_guest(const struct run_opts *opts,
 	return vm;
 }
 
+/* --stats: the vCPU's and the VM's non-zero statistics, on stderr. */
+static void print_stats(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
+{
+	int fd;
+
+	if (__kvm_check_cap_fd(vm->fd, KVM_CAP_BINARY_STATS_FD) <= 0) {
+		fprintf(stderr, "minikvm-run: no KVM_CAP_BINARY_STATS_FD\n");
+		return;
+	}
+	fprintf(stderr, "minikvm-run: vCPU %u statistics:\n", vcpu->id);
+	fd = vcpu_get_stats_fd(vcpu);
+	stats_print(stderr, fd, "  ");
+	close(fd);
+	fprintf(stderr, "minikvm-run: VM statistics:\n");
+	fd = vm_get_stats_fd(vm);
+	stats_print(stderr, fd, "  ");
+	close(fd);
+}
+
 /* Serves one port I/O exit. */
 static void serve_io(struct kvm_vcpu *vcpu)
 {
@@ -199,6 +218,8 @@ int run_guest(const struct run_opts *opts)
 	if (!opts->quiet)
 		fprintf(stderr, "minikvm-run: %s after %lu exits\n",
 			vcpu_exit_reason_str(run->exit_reason), exits);
+	if (opts->stats)
+		print_stats(vm, vcpu);
 	kvm_vm_free(vm);
 	return status;
 }

@@ -46,6 +46,8 @@ static void usage(FILE *f)
 		   "  --load-addr A    gpa of a flat binary, 0x4000-0xffff (default 0x8000)\n"
 		   "  --max-exits N    stop after N exits (exit status 3)\n"
 		   "  --quiet          no line per exit on stderr\n"
+		   "  --stats          after the run, the vCPU's and the VM's non-zero\n"
+		   "                   statistics on stderr (KVM_GET_STATS_FD)\n"
 		   "  --help           this text\n", KVM_DEV_ENV, KVM_DEV_DEFAULT);
 }
 
@@ -53,7 +55,7 @@ static void usage(FILE *f)
 static const struct action *parse_args(int argc, char **argv)
 {
 	enum { OPT_DEV = 256, OPT_HELP, OPT_ACTION, OPT_GUEST, OPT_MODE,
-	       OPT_LOAD_ADDR, OPT_MAX_EXITS, OPT_QUIET };
+	       OPT_LOAD_ADDR, OPT_MAX_EXITS, OPT_QUIET, OPT_STATS };
 	static const struct option long_opts[] = {
 		{ "dev", required_argument, NULL, OPT_DEV },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -63,6 +65,7 @@ static const struct action *parse_args(int argc, char **argv)
 		{ "load-addr", required_argument, NULL, OPT_LOAD_ADDR },
 		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "stats", no_argument, NULL, OPT_STATS },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct action *chosen = NULL;
@@ -96,6 +99,9 @@ static const struct action *parse_args(int argc, char **argv)
 			break;
 		case OPT_QUIET:
 			opts.quiet = true;
+			break;
+		case OPT_STATS:
+			opts.stats = true;
 			break;
 		default:
 			usage(stderr);

@@ -17,6 +17,7 @@ struct run_opts {
 	uint64_t load_addr;	/* --load-addr: where a flat binary goes */
 	unsigned long max_exits;	/* --max-exits N, 0 = no limit */
 	bool quiet;		/* --quiet: no line per exit */
+	bool stats;		/* --stats: the statistics after the run */
 };
 
 /* --info: prints what the device offers and a new vCPU's reset state;

@@ -124,6 +124,9 @@ void svm_vcpu_reset(struct mkvm_vcpu *vcpu)
 
 const struct mkvm_backend svm_backend = {
 	.name = "AMD SVM",
+	.exits = svm_exit_handlers,
+	.nr_exits = SVM_EXIT_MAX,
+	.exit_prefix = "svm",
 	.probe = svm_probe,
 	.setup = svm_setup,
 	.unsetup = svm_unsetup,

@@ -73,6 +73,9 @@ void svm_vcpu_save_state(struct mkvm_vcpu *vcpu);
 void svm_vcpu_init_event(struct mkvm_vcpu *vcpu);
 int svm_vcpu_run(struct mkvm_vcpu *vcpu);
 int svm_percpu_setup(void);
+
+/* svm_exit.c */
+extern const struct mkvm_exit_handler svm_exit_handlers[];
 void svm_percpu_unsetup(void);
 
 /* svm.c: CPUID 8000_000Ah EDX.DecodeAssists, read at probe. */

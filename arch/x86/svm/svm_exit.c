@@ -31,8 +31,6 @@
 #define X86_VEC_UD	6
 #define X86_VEC_GP	13
 
-typedef int (*svm_exit_fn)(struct mkvm_vcpu *vcpu);
-
 /* Deliver an exception at the next VMRUN (APM Vol. 2, "Event Injection"). */
 static void svm_inject_exception(struct svm_vcpu *svm, u8 vector,
 				 bool has_err, u32 err)
@@ -56,6 +54,13 @@ static void svm_skip(struct svm_vcpu *svm, unsigned int len)
 static int svm_exit_host_event(struct mkvm_vcpu *vcpu)
 {
 	return 1;	/* already handled by the host, after STGI */
+}
+
+/* The host's external interrupt, taken after STGI: KVM's irq_exits. */
+static int svm_exit_intr(struct mkvm_vcpu *vcpu)
+{
+	vcpu->stat->irq_exits++;
+	return 1;
 }
 
 static int svm_exit_ud(struct mkvm_vcpu *vcpu)
@@ -283,30 +288,34 @@ static int svm_exit_npf(struct mkvm_vcpu *vcpu)
 				  c->insn_len);
 }
 
-static const svm_exit_fn svm_exit_handlers[SVM_EXIT_MAX] = {
-	[SVM_EXIT_WRITE_CR4]	= svm_exit_cr4_write,
-	[SVM_EXIT_INTR]		= svm_exit_host_event,
-	[SVM_EXIT_NMI]		= svm_exit_host_event,
-	[SVM_EXIT_SMI]		= svm_exit_host_event,
-	[SVM_EXIT_INIT]		= svm_exit_host_event,
-	[SVM_EXIT_CPUID]	= svm_exit_cpuid,
-	[SVM_EXIT_INVD]		= svm_exit_invd,
-	[SVM_EXIT_HLT]		= svm_exit_hlt,
-	[SVM_EXIT_INVLPGA]	= svm_exit_ud,
-	[SVM_EXIT_IOIO]		= svm_exit_io,
-	[SVM_EXIT_MSR]		= svm_exit_msr,
-	[SVM_EXIT_SHUTDOWN]	= svm_exit_shutdown,
-	[SVM_EXIT_VMRUN]	= svm_exit_ud,
-	[SVM_EXIT_VMMCALL]	= svm_exit_ud,
-	[SVM_EXIT_VMLOAD]	= svm_exit_ud,
-	[SVM_EXIT_VMSAVE]	= svm_exit_ud,
-	[SVM_EXIT_STGI]		= svm_exit_ud,
-	[SVM_EXIT_CLGI]		= svm_exit_ud,
-	[SVM_EXIT_SKINIT]	= svm_exit_ud,
-	[SVM_EXIT_MONITOR]	= svm_exit_ud,
-	[SVM_EXIT_MWAIT]	= svm_exit_ud,
-	[SVM_EXIT_XSETBV]	= svm_exit_ud,
-	[SVM_EXIT_NPF]		= svm_exit_npf,
+/* The handler of SVM_EXIT_<code> and its name, <code>. */
+#define SVM_EXIT(code, handler) \
+	[SVM_EXIT_##code] = { .fn = handler, .name = #code }
+
+const struct mkvm_exit_handler svm_exit_handlers[SVM_EXIT_MAX] = {
+	SVM_EXIT(WRITE_CR4, svm_exit_cr4_write),
+	SVM_EXIT(INTR, svm_exit_intr),
+	SVM_EXIT(NMI, svm_exit_host_event),
+	SVM_EXIT(SMI, svm_exit_host_event),
+	SVM_EXIT(INIT, svm_exit_host_event),
+	SVM_EXIT(CPUID, svm_exit_cpuid),
+	SVM_EXIT(INVD, svm_exit_invd),
+	SVM_EXIT(HLT, svm_exit_hlt),
+	SVM_EXIT(INVLPGA, svm_exit_ud),
+	SVM_EXIT(IOIO, svm_exit_io),
+	SVM_EXIT(MSR, svm_exit_msr),
+	SVM_EXIT(SHUTDOWN, svm_exit_shutdown),
+	SVM_EXIT(VMRUN, svm_exit_ud),
+	SVM_EXIT(VMMCALL, svm_exit_ud),
+	SVM_EXIT(VMLOAD, svm_exit_ud),
+	SVM_EXIT(VMSAVE, svm_exit_ud),
+	SVM_EXIT(STGI, svm_exit_ud),
+	SVM_EXIT(CLGI, svm_exit_ud),
+	SVM_EXIT(SKINIT, svm_exit_ud),
+	SVM_EXIT(MONITOR, svm_exit_ud),
+	SVM_EXIT(MWAIT, svm_exit_ud),
+	SVM_EXIT(XSETBV, svm_exit_ud),
+	SVM_EXIT(NPF, svm_exit_npf),
 };
 
 /**
@@ -319,9 +328,11 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = vcpu->be;
 	u64 code = svm->vmcb->control.exit_code;
-	svm_exit_fn fn = NULL;
+	int (*fn)(struct mkvm_vcpu *vcpu) = NULL;
 	int r;
 
+	/* Every exit is counted, those that end in an error too. */
+	mkvm_stat_exit(vcpu, code);
 	if (code == SVM_EXIT_INVALID) {
 		/* VMRUN's consistency checks refused the state. */
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
@@ -330,7 +341,7 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 		return 0;
 	}
 	if (code < SVM_EXIT_MAX)
-		fn = svm_exit_handlers[array_index_nospec(code, SVM_EXIT_MAX)];
+		fn = svm_exit_handlers[array_index_nospec(code, SVM_EXIT_MAX)].fn;
 	if (!fn)
 		return mkvm_x86_exit_unhandled(vcpu, code);
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;

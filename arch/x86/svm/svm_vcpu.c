@@ -424,6 +424,7 @@ static void svm_inject_pending_irq(struct mkvm_vcpu *vcpu)
 	c->event_inj = vcpu->arch.pending_irq | SVM_EVTINJ_TYPE_INTR |
 		       SVM_EVTINJ_VALID;
 	vcpu->arch.pending_irq = -1;
+	vcpu->stat->irq_injections++;
 }
 
 /*
@@ -483,8 +484,10 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	local_irq_disable();
 	asm volatile("clgi" : : : "memory");
 	svm_swap_dr(host_dr, svm->dr);
+	mkvm_stat_enter(vcpu);
 	__svm_vmrun(&svm->gprs, svm->vmcb_pa,
 		    __sme_set(page_to_phys(__this_cpu_read(svm_host_save))));
+	mkvm_stat_leave(vcpu);
 	svm_swap_dr(svm->dr, host_dr);
 	asm volatile("stgi" : : : "memory");	/* NMIs come in here */
 	svm_fxsave(&svm->fpu);

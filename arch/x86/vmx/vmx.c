@@ -373,6 +373,9 @@ static void vmx_cpu_disable(void)
 
 const struct mkvm_backend vmx_backend = {
 	.name = "Intel VMX",
+	.exits = vmx_exit_handlers,
+	.nr_exits = EXIT_REASON_MAX,
+	.exit_prefix = "vmx",
 	.probe = vmx_probe,
 	.setup = vmx_setup,
 	.unsetup = vmx_unsetup,

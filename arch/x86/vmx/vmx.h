@@ -170,6 +170,7 @@ u64 vmx_read_cr4(void);
 
 /* vmx_exit.c */
 int vmx_handle_exit(struct mkvm_vcpu *vcpu);
+extern const struct mkvm_exit_handler vmx_exit_handlers[];
 #endif
 
 #endif /* MINIKVM_VMX_H */

@@ -44,8 +44,6 @@
 #define X86_VEC_UD	6
 #define X86_VEC_GP	13
 
-typedef int (*vmx_exit_fn)(struct mkvm_vcpu *vcpu);
-
 /*
  * Deliver a hardware exception at the next entry (SDM Vol. 3C, "VM-Entry
  * Controls for Event Injection").
@@ -86,6 +84,13 @@ static u64 *vmx_gpr(struct vmx_vcpu *vmx, unsigned int n)
 static int vmx_exit_host_event(struct mkvm_vcpu *vcpu)
 {
 	return 1;	/* the host handled it right after the exit */
+}
+
+/* The host's external interrupt, handled at the exit: KVM's irq_exits. */
+static int vmx_exit_ext_intr(struct mkvm_vcpu *vcpu)
+{
+	vcpu->stat->irq_exits++;
+	return 1;
 }
 
 /* Exit reason 0: only NMIs exit (no exception bitmap bits). */
@@ -489,42 +494,46 @@ static int vmx_exit_ept_misconfig(struct mkvm_vcpu *vcpu)
 	return 0;	/* KVM_EXIT_INTERNAL_ERROR */
 }
 
-static const vmx_exit_fn vmx_exit_handlers[EXIT_REASON_MAX] = {
-	[EXIT_REASON_EXCEPTION_NMI]	= vmx_exit_exception_nmi,
-	[EXIT_REASON_EXT_INTR]		= vmx_exit_host_event,
-	[EXIT_REASON_TRIPLE_FAULT]	= vmx_exit_triple_fault,
-	[EXIT_REASON_INIT]		= vmx_exit_host_event,
-	[EXIT_REASON_SIPI]		= vmx_exit_host_event,
-	[EXIT_REASON_SMI]		= vmx_exit_host_event,
-	[EXIT_REASON_CPUID]		= vmx_exit_cpuid,
-	[EXIT_REASON_GETSEC]		= vmx_exit_ud,
-	[EXIT_REASON_HLT]		= vmx_exit_hlt,
-	[EXIT_REASON_INVD]		= vmx_exit_invd,
-	[EXIT_REASON_RDPMC]		= vmx_inject_gp,
-	[EXIT_REASON_RSM]		= vmx_exit_ud,
-	[EXIT_REASON_VMCALL]		= vmx_exit_ud,
-	[EXIT_REASON_VMCLEAR]		= vmx_exit_ud,
-	[EXIT_REASON_VMLAUNCH]		= vmx_exit_ud,
-	[EXIT_REASON_VMPTRLD]		= vmx_exit_ud,
-	[EXIT_REASON_VMPTRST]		= vmx_exit_ud,
-	[EXIT_REASON_VMREAD]		= vmx_exit_ud,
-	[EXIT_REASON_VMRESUME]		= vmx_exit_ud,
-	[EXIT_REASON_VMWRITE]		= vmx_exit_ud,
-	[EXIT_REASON_VMXOFF]		= vmx_exit_ud,
-	[EXIT_REASON_VMXON]		= vmx_exit_ud,
-	[EXIT_REASON_CR_ACCESS]		= vmx_exit_cr_access,
-	[EXIT_REASON_IO]		= vmx_exit_io,
-	[EXIT_REASON_RDMSR]		= vmx_exit_rdmsr,
-	[EXIT_REASON_WRMSR]		= vmx_exit_wrmsr,
-	[EXIT_REASON_MWAIT]		= vmx_exit_ud,
-	[EXIT_REASON_MONITOR]		= vmx_exit_ud,
-	[EXIT_REASON_PAUSE]		= vmx_exit_host_event,
-	[EXIT_REASON_EPT_VIOLATION]	= vmx_exit_ept_violation,
-	[EXIT_REASON_EPT_MISCONFIG]	= vmx_exit_ept_misconfig,
-	[EXIT_REASON_INVEPT]		= vmx_exit_ud,
-	[EXIT_REASON_INVVPID]		= vmx_exit_ud,
-	[EXIT_REASON_XSETBV]		= vmx_exit_ud,
-	[EXIT_REASON_VMFUNC]		= vmx_exit_ud,
+/* The handler of EXIT_REASON_<reason> and its name, <reason>. */
+#define VMX_EXIT(reason, handler) \
+	[EXIT_REASON_##reason] = { .fn = handler, .name = #reason }
+
+const struct mkvm_exit_handler vmx_exit_handlers[EXIT_REASON_MAX] = {
+	VMX_EXIT(EXCEPTION_NMI, vmx_exit_exception_nmi),
+	VMX_EXIT(EXT_INTR, vmx_exit_ext_intr),
+	VMX_EXIT(TRIPLE_FAULT, vmx_exit_triple_fault),
+	VMX_EXIT(INIT, vmx_exit_host_event),
+	VMX_EXIT(SIPI, vmx_exit_host_event),
+	VMX_EXIT(SMI, vmx_exit_host_event),
+	VMX_EXIT(CPUID, vmx_exit_cpuid),
+	VMX_EXIT(GETSEC, vmx_exit_ud),
+	VMX_EXIT(HLT, vmx_exit_hlt),
+	VMX_EXIT(INVD, vmx_exit_invd),
+	VMX_EXIT(RDPMC, vmx_inject_gp),
+	VMX_EXIT(RSM, vmx_exit_ud),
+	VMX_EXIT(VMCALL, vmx_exit_ud),
+	VMX_EXIT(VMCLEAR, vmx_exit_ud),
+	VMX_EXIT(VMLAUNCH, vmx_exit_ud),
+	VMX_EXIT(VMPTRLD, vmx_exit_ud),
+	VMX_EXIT(VMPTRST, vmx_exit_ud),
+	VMX_EXIT(VMREAD, vmx_exit_ud),
+	VMX_EXIT(VMRESUME, vmx_exit_ud),
+	VMX_EXIT(VMWRITE, vmx_exit_ud),
+	VMX_EXIT(VMXOFF, vmx_exit_ud),
+	VMX_EXIT(VMXON, vmx_exit_ud),
+	VMX_EXIT(CR_ACCESS, vmx_exit_cr_access),
+	VMX_EXIT(IO, vmx_exit_io),
+	VMX_EXIT(RDMSR, vmx_exit_rdmsr),
+	VMX_EXIT(WRMSR, vmx_exit_wrmsr),
+	VMX_EXIT(MWAIT, vmx_exit_ud),
+	VMX_EXIT(MONITOR, vmx_exit_ud),
+	VMX_EXIT(PAUSE, vmx_exit_host_event),
+	VMX_EXIT(EPT_VIOLATION, vmx_exit_ept_violation),
+	VMX_EXIT(EPT_MISCONFIG, vmx_exit_ept_misconfig),
+	VMX_EXIT(INVEPT, vmx_exit_ud),
+	VMX_EXIT(INVVPID, vmx_exit_ud),
+	VMX_EXIT(XSETBV, vmx_exit_ud),
+	VMX_EXIT(VMFUNC, vmx_exit_ud),
 };
 
 /*
@@ -556,13 +565,16 @@ int vmx_handle_exit(struct mkvm_vcpu *vcpu)
 	struct vmx_vcpu *vmx = vcpu->be;
 	u32 reason = vmx->exit_reason;
 	u32 basic = reason & EXIT_REASON_BASIC;
-	vmx_exit_fn fn = NULL;
+	int (*fn)(struct mkvm_vcpu *vcpu) = NULL;
 	int r;
 
+	/* Every exit is counted, failed entries (bit 31) as "other". */
+	mkvm_stat_exit(vcpu, reason & EXIT_REASON_FAILED_ENTRY ?
+		       MKVM_STAT_EXIT_OTHER : basic);
 	if (reason & EXIT_REASON_FAILED_ENTRY)
 		return vmx_exit_failed_entry(vcpu, reason);
 	if (basic < EXIT_REASON_MAX)
-		fn = vmx_exit_handlers[array_index_nospec(basic, EXIT_REASON_MAX)];
+		fn = vmx_exit_handlers[array_index_nospec(basic, EXIT_REASON_MAX)].fn;
 	if (!fn)
 		return mkvm_x86_exit_unhandled(vcpu, reason);
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;

@@ -786,6 +786,7 @@ static void vmx_inject_pending_irq(struct mkvm_vcpu *vcpu)
 	vmx->inject_info = vcpu->arch.pending_irq | VMX_INTR_TYPE_EXT |
 			   VMX_INTR_VALID;
 	vcpu->arch.pending_irq = -1;
+	vcpu->stat->irq_injections++;
 }
 
 /*
@@ -1070,6 +1071,7 @@ static void vmx_handle_host_interrupt(const struct vmx_vcpu *vmx)
 /* VMLAUNCH/VMRESUME refused (VMfail): KVM_EXIT_FAIL_ENTRY with the error. */
 static int vmx_entry_failed(struct mkvm_vcpu *vcpu, u32 insn_err)
 {
+	mkvm_stat_exit(vcpu, MKVM_STAT_EXIT_OTHER);
 	pr_err_ratelimited("VM entry failed on CPU %d, VM-instruction error %u\n",
 			   vcpu->last_cpu, insn_err);
 	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
@@ -1111,7 +1113,9 @@ int vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	vmx_fpu_load_guest(vmx);
 	local_irq_disable();
 	vmx_load_guest_host_state(vmx, &host);
+	mkvm_stat_enter(vcpu);
 	fail = __vmx_vcpu_run(&vmx->gprs, vmx->launched);
+	mkvm_stat_leave(vcpu);
 	vmx_load_host_state(vmx, &host);
 	if (!fail) {
 		vmx_read_exit(vcpu);

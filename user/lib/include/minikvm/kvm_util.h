@@ -262,4 +262,46 @@ void vcpu_exit_reason_fail(struct kvm_vcpu *vcpu, uint32_t want,
 /* Returns the PIO data of the last KVM_EXIT_IO (kvm_run + data_offset). */
 void *vcpu_io_data(struct kvm_vcpu *vcpu);
 
+/* --- binary statistics (kvm_stats.c), as KVM selftests' --- */
+
+/* KVM_GET_STATS_FD on the VM / vCPU fd: raw (-1 with errno), or asserting. */
+int __vm_get_stats_fd(struct kvm_vm *vm);
+int vm_get_stats_fd(struct kvm_vm *vm);
+int __vcpu_get_stats_fd(struct kvm_vcpu *vcpu);
+int vcpu_get_stats_fd(struct kvm_vcpu *vcpu);
+
+/* Reads the header at offset 0 of @stats_fd; asserts. */
+void read_stats_header(int stats_fd, struct kvm_stats_header *header);
+
+/* Bytes of one descriptor: the struct and its name_size-long name. */
+size_t get_stats_descriptor_size(const struct kvm_stats_header *header);
+
+/* Reads all descriptors (free() the result); asserts. */
+struct kvm_stats_desc *read_stats_descriptors(int stats_fd,
+					      const struct kvm_stats_header *header);
+
+/* Returns descriptor @index of the block @descs. */
+struct kvm_stats_desc *get_stats_descriptor(struct kvm_stats_desc *descs,
+					    unsigned int index,
+					    const struct kvm_stats_header *header);
+
+/* Reads up to @max_elements values of statistic @desc into @data; asserts. */
+void read_stat_data(int stats_fd, const struct kvm_stats_header *header,
+		    const struct kvm_stats_desc *desc, uint64_t *data,
+		    size_t max_elements);
+
+/* Reads up to @max_elements values of the statistic named @name; returns
+ * how many, or -1 when there is no such statistic. */
+int __stats_get(int stats_fd, const char *name, uint64_t *data,
+		size_t max_elements);
+
+/* The first value of statistic @name of @vm / @vcpu; asserts it exists. */
+uint64_t vm_get_stat(struct kvm_vm *vm, const char *name);
+uint64_t vcpu_get_stat(struct kvm_vcpu *vcpu, const char *name);
+
+/* Prints every statistic of @stats_fd with a non-zero value, a line each
+ * starting with @prefix; a histogram as its sample count and its non-empty
+ * buckets, "2^K:N" for N values in [2^K, 2^(K+1)) ("+": and above). */
+void stats_print(FILE *f, int stats_fd, const char *prefix);
+
 #endif /* MINIKVM_KVM_UTIL_H */
