@@ -14,7 +14,8 @@
  *  - INVD is harmless: the guest goes on (KVM and minikvm skip it rather
  *    than let it drop the host's dirty cache lines);
  *  - a signal to the thread in KVM_RUN makes it return -EINTR with
- *    KVM_EXIT_INTR, and the guest resumes where it was on the next run;
+ *    KVM_EXIT_INTR, counted once in the vCPU's signal_exits statistic,
+ *    and the guest resumes where it was on the next run;
  *    with vcpu->retry_eintr, vcpu_run() re-enters by itself;
  *  - kvm_run->immediate_exit makes KVM_RUN return -EINTR without entering
  *    the guest (x86.c kvm_arch_vcpu_ioctl_run(), !vcpu->wants_to_run), after
@@ -346,6 +347,8 @@ static void signal_interrupts_run(void)
 	vcpu_run_skip_if_missing(ret, errno);
 	TEST_ASSERT_ERRNO(ret, EINTR, "KVM_RUN interrupted by SIGUSR1");
 	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_INTR);
+	/* Counted as KVM counts it (binary stats, x86.c signal_exits). */
+	TEST_ASSERT_EQ(vcpu_get_stat(vcpu, "signal_exits"), 1);
 	/* The guest was inside guest_spin(). */
 	vcpu_regs_get(vcpu, &regs);
 	TEST_ASSERT(regs.rip >= (uintptr_t)guest_spin &&
