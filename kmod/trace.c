@@ -211,8 +211,7 @@ static ssize_t mkvm_trace_read(struct file *filp, char __user *buf,
 		}
 		r += rsize;
 	}
-	/* The copies are done before the writer may reuse the slots. */
-	if (r > 0)
+	if (r > 0)	/* copies done before the writer may reuse the slots */
 		smp_store_release(&t->hdr->tail, tail + r / rsize);
 	mutex_unlock(&t->read_lock);
 	return r;

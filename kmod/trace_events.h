@@ -64,18 +64,6 @@ TRACE_EVENT(minikvm_exit,
 		  __entry->rip, __entry->info1, __entry->info2)
 );
 
-/* The KVM_EXIT_* that minikvm returns, by the names KVM's own trace uses. */
-#define MKVM_KVM_EXIT_NAMES				\
-	{ KVM_EXIT_UNKNOWN,		"UNKNOWN" },	\
-	{ KVM_EXIT_EXCEPTION,		"EXCEPTION" },	\
-	{ KVM_EXIT_IO,			"IO" },		\
-	{ KVM_EXIT_HLT,			"HLT" },	\
-	{ KVM_EXIT_MMIO,		"MMIO" },	\
-	{ KVM_EXIT_SHUTDOWN,		"SHUTDOWN" },	\
-	{ KVM_EXIT_FAIL_ENTRY,		"FAIL_ENTRY" },	\
-	{ KVM_EXIT_INTR,		"INTR" },	\
-	{ KVM_EXIT_INTERNAL_ERROR,	"INTERNAL_ERROR" }
-
 TRACE_EVENT(minikvm_userspace_exit,
 	TP_PROTO(u32 vcpu_id, u32 exit_reason),
 	TP_ARGS(vcpu_id, exit_reason),
@@ -88,7 +76,17 @@ TRACE_EVENT(minikvm_userspace_exit,
 		__entry->exit_reason = exit_reason;
 	),
 	TP_printk("vcpu %u reason %s (%u)", __entry->vcpu_id,
-		  __print_symbolic(__entry->exit_reason, MKVM_KVM_EXIT_NAMES),
+		  /* The KVM_EXIT_* minikvm returns, named as in KVM's trace. */
+		  __print_symbolic(__entry->exit_reason,
+				   { KVM_EXIT_UNKNOWN, "UNKNOWN" },
+				   { KVM_EXIT_EXCEPTION, "EXCEPTION" },
+				   { KVM_EXIT_IO, "IO" },
+				   { KVM_EXIT_HLT, "HLT" },
+				   { KVM_EXIT_MMIO, "MMIO" },
+				   { KVM_EXIT_SHUTDOWN, "SHUTDOWN" },
+				   { KVM_EXIT_FAIL_ENTRY, "FAIL_ENTRY" },
+				   { KVM_EXIT_INTR, "INTR" },
+				   { KVM_EXIT_INTERNAL_ERROR, "INTERNAL_ERROR" }),
 		  __entry->exit_reason)
 );
 
@@ -114,7 +112,7 @@ TRACE_EVENT(minikvm_entry_failed,
 
 #endif /* MKVM_TRACE_EVENTS_H */
 
-/* Out of tree: define_trace.h finds kmod/trace_events.h through -I$(src). */
+/* Out of tree: define_trace.h finds this header through -I$(src). */
 #undef TRACE_INCLUDE_PATH
 #define TRACE_INCLUDE_PATH kmod
 #undef TRACE_INCLUDE_FILE
