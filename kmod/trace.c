@@ -297,7 +297,7 @@ static struct mkvm_trace *mkvm_trace_alloc(struct mkvm_vcpu *vcpu, u32 nr)
  * @argp: struct minikvm_trace_config
  *
  * Process context, without the vCPU mutex: a ring can be opened while the
- * vCPU runs.  Return: the new fd (read-only, close-on-exec), -EFAULT,
+ * vCPU runs.  Return: the new fd (close-on-exec), -EFAULT,
  * -EINVAL for a bad configuration, -EBUSY when the vCPU already has a
  * trace fd, -ENOMEM.
  */
@@ -333,8 +333,12 @@ int mkvm_vcpu_trace_fd(struct mkvm_vcpu *vcpu,
 		r = fd;
 		goto err_free;
 	}
+	/*
+	 * Read-write so that the header page can be mapped shared and
+	 * writable (mmap wants FMODE_WRITE for that); there is no write().
+	 */
 	file = anon_inode_getfile("minikvm-exit-trace", &mkvm_trace_fops, t,
-				  O_RDONLY);
+				  O_RDWR);
 	if (IS_ERR(file)) {
 		r = PTR_ERR(file);
 		put_unused_fd(fd);

@@ -349,7 +349,7 @@ static void bad_use(void)
 			  "a read shorter than a record");
 	TEST_ASSERT_ERRNO(read(fd, bad_buf, sizeof(r)), EFAULT,
 			  "a read to a bad address");
-	TEST_ASSERT_ERRNO(write(fd, &r, sizeof(r)), EBADF, "a write");
+	TEST_ASSERT_ERRNO(write(fd, &r, sizeof(r)), EINVAL, "a write");
 	p = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, page);
 	TEST_ASSERT(p == MAP_FAILED && errno == EPERM,
 		    "writable mapping of records: %p, %s", p, strerror(errno));
