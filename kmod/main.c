@@ -42,6 +42,7 @@ long mkvm_check_extension(long cap)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_BINARY_STATS_FD:
+	case MINIKVM_CAP_EXIT_TRACE:	/* minikvm's own (kmod/trace.c) */
 		return 1;
 	case KVM_CAP_IMMEDIATE_EXIT:
 		/* Honoured wherever KVM_RUN exists (not on VMX yet). */

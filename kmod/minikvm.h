@@ -16,6 +16,7 @@
  *   (s) protected by mkvm_vm.slots_lock
  *   (u) protected by mkvm_vcpu.mutex (the vCPU ioctl lock)
  *   (a) atomic / refcount
+ *   (r) RCU: written under mkvm_trace_lock, read by the vCPU thread
  */
 #ifndef MINIKVM_H
 #define MINIKVM_H
@@ -25,7 +26,9 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 #include <linux/kvm.h>
+#include <linux/minikvm.h>
 #include <linux/bitops.h>
+#include <linux/rcupdate.h>
 #include <asm/msr.h>
 
 #include "x86.h"
@@ -46,6 +49,7 @@
 #define MKVM_STATS_HIST_BUCKETS	32	/* bucket i: [2^(i-1), 2^i), the last open */
 
 struct mkvm_vm;
+struct mkvm_trace;
 
 /* One guest-physical memory slot, as userspace registered it. */
 struct mkvm_memslot {
@@ -99,6 +103,15 @@ struct mkvm_vcpu {
 	u64 stat_exit_tsc;	/* (u) TSC at the last VM exit */
 	int stat_slot;		/* (u) exit slot being handled, -1: none */
 	char stats_id[MKVM_STATS_NAME_SIZE];	/* (c) "kvm-PID/vcpu-ID" */
+	/* The exit trace (kmod/trace.c): the ring while its fd is open. */
+	struct mkvm_trace __rcu *trace;	/* (r) */
+	/*
+	 * The exit being handled, to be written to trace_ring once its
+	 * handling ends (mkvm_stat_exit_done()); NULL: none.  Compared, not
+	 * dereferenced: the ring may have been closed meanwhile.
+	 */
+	struct mkvm_trace *trace_ring;	/* (u) */
+	struct minikvm_trace_record trace_rec;	/* (u) */
 };
 
 struct mkvm_vm {
@@ -240,11 +253,20 @@ void mkvm_stats_exit(void);
 struct mkvm_vcpu_stat *mkvm_vcpu_stat_alloc(void);
 int mkvm_vm_stats_fd(struct mkvm_vm *vm);
 int mkvm_vcpu_stats_fd(struct mkvm_vcpu *vcpu);
-void mkvm_stat_exit(struct mkvm_vcpu *vcpu, u64 code);
-void mkvm_stat_exit_done(struct mkvm_vcpu *vcpu, u64 tsc);
+void mkvm_stat_exit(struct mkvm_vcpu *vcpu, u64 code, u64 reason, u64 info1,
+		    u64 info2, u64 rip);
+void mkvm_stat_exit_done(struct mkvm_vcpu *vcpu, u64 tsc, bool user);
+const char *mkvm_exit_name(u64 code);
 
 /* Exit code for mkvm_stat_exit() of an exit no table names (VMfail...). */
 #define MKVM_STAT_EXIT_OTHER	U64_MAX
+
+/* kmod/trace.c */
+int mkvm_vcpu_trace_fd(struct mkvm_vcpu *vcpu,
+		       struct minikvm_trace_config __user *argp);
+void mkvm_trace_exit(struct mkvm_vcpu *vcpu, u64 reason, u64 info1,
+		     u64 info2, u64 rip);
+void mkvm_trace_exit_done(struct mkvm_vcpu *vcpu, u64 cycles, bool user);
 
 /* Counts @cycles in log2 histogram @hist: bucket fls64(cycles), KVM's rule. */
 static inline void mkvm_stat_hist_add(u64 *hist, u64 cycles)
@@ -266,7 +288,7 @@ static inline void mkvm_stat_enter(struct mkvm_vcpu *vcpu)
 	u64 tsc = rdtsc();
 
 	if (vcpu->stat_slot >= 0)
-		mkvm_stat_exit_done(vcpu, tsc);
+		mkvm_stat_exit_done(vcpu, tsc, false);
 	vcpu->stat_entry_tsc = tsc;
 }
 

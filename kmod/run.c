@@ -15,6 +15,7 @@
 #include <asm/processor-flags.h>
 
 #include "minikvm.h"
+#include "trace_events.h"
 
 /*
  * Since 6.10 the kernel's view of kvm_run names the flag immediate_exit__unsafe
@@ -83,7 +84,8 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	}
 	/* The last exit's handling ends here when it goes to userspace. */
 	if (vcpu->stat_slot >= 0)
-		mkvm_stat_exit_done(vcpu, rdtsc());
+		mkvm_stat_exit_done(vcpu, rdtsc(), true);
+	trace_minikvm_userspace_exit(vcpu->id, run->exit_reason);
 	if (r == 0)
 		mkvm_stat_user_exit(vcpu);
 	mkvm_be->vcpu_save_state(vcpu);

@@ -30,6 +30,7 @@
 #include <linux/uaccess.h>
 
 #include "minikvm.h"
+#include "trace_events.h"
 
 /* One descriptor as it appears in the file: the uAPI struct, then its name. */
 #define MKVM_DESC_SIZE	(sizeof(struct kvm_stats_desc) + MKVM_STATS_NAME_SIZE)
@@ -92,14 +93,43 @@ static u64 *mkvm_stat_exit_hist(struct mkvm_vcpu_stat *stat, unsigned int slot)
 }
 
 /**
- * mkvm_stat_exit() - count a VM exit by its hardware code
+ * mkvm_exit_name() - the manual's name of exit @code ("CPUID", "IOIO")
+ * @code: index in the backend's exit table, or MKVM_STAT_EXIT_OTHER
+ *
+ * Return: the name, "unknown" for a code the table does not name, or
+ * "FAILED_ENTRY" for MKVM_STAT_EXIT_OTHER (refused entries).
+ */
+const char *mkvm_exit_name(u64 code)
+{
+	unsigned int max = mkvm_be->nr_exits;
+	const char *name = NULL;
+
+	if (code == MKVM_STAT_EXIT_OTHER)
+		return "FAILED_ENTRY";
+	if (code < max)
+		name = mkvm_be->exits[array_index_nospec(code, max)].name;
+	return name ?: "unknown";
+}
+
+/**
+ * mkvm_stat_exit() - count, trace and record a VM exit
  * @vcpu: the vCPU, right after mkvm_stat_leave()
- * @code: the backend's exit code, or MKVM_STAT_EXIT_OTHER
+ * @code: the exit's index in the backend's exit table (VMX: the basic
+ *	exit reason), or MKVM_STAT_EXIT_OTHER for a refused entry
+ * @reason: the full hardware code (VMX: exit reason; SVM: EXITCODE)
+ * @info1: VMX: exit qualification; SVM: EXITINFO1
+ * @info2: VMX: guest-physical address for EPT violations and
+ *	misconfigurations, else VM-exit interruption information;
+ *	SVM: EXITINFO2
+ * @rip: the guest's RIP at the exit
  *
  * The time from the exit to the next entry is added to the code's
- * histogram by mkvm_stat_exit_done().
+ * histogram by mkvm_stat_exit_done().  The minikvm_exit tracepoint and the
+ * exit trace ring (kmod/trace.c) see the exit here; when both are off,
+ * that costs a patched-out jump and one predicted branch.
  */
-void mkvm_stat_exit(struct mkvm_vcpu *vcpu, u64 code)
+void mkvm_stat_exit(struct mkvm_vcpu *vcpu, u64 code, u64 reason, u64 info1,
+		    u64 info2, u64 rip)
 {
 	unsigned int slot = mkvm_nr_exit_slots - 1;
 	unsigned int max = mkvm_be->nr_exits;
@@ -109,18 +139,29 @@ void mkvm_stat_exit(struct mkvm_vcpu *vcpu, u64 code)
 	vcpu->stat->exits++;
 	vcpu->stat->exit_count[slot]++;
 	vcpu->stat_slot = slot;
+	if (trace_minikvm_exit_enabled())
+		trace_minikvm_exit(vcpu->id, reason, mkvm_exit_name(code),
+				   info1, info2, rip);
+	if (unlikely(rcu_access_pointer(vcpu->trace)))
+		mkvm_trace_exit(vcpu, reason, info1, info2, rip);
 }
 
 /**
  * mkvm_stat_exit_done() - the exit being handled is over
  * @vcpu: the vCPU, with an exit pending (stat_slot >= 0)
  * @tsc: the TSC now: the next VM entry, or KVM_RUN's return
+ * @user: KVM_RUN returns to userspace for this exit
  */
-void mkvm_stat_exit_done(struct mkvm_vcpu *vcpu, u64 tsc)
+void mkvm_stat_exit_done(struct mkvm_vcpu *vcpu, u64 tsc, bool user)
 {
+	u64 cycles = tsc - vcpu->stat_exit_tsc;
+
 	mkvm_stat_hist_add(mkvm_stat_exit_hist(vcpu->stat, vcpu->stat_slot),
-			   tsc - vcpu->stat_exit_tsc);
+			   cycles);
 	vcpu->stat_slot = -1;
+	/* A TSC behind the exit's (another CPU's): as for the histogram. */
+	if (unlikely(vcpu->trace_ring) || user)
+		mkvm_trace_exit_done(vcpu, (s64)cycles < 0 ? 0 : cycles, user);
 }
 
 /* A vCPU's zeroed statistics block, sized for the backend's exit table. */

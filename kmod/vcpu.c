@@ -2,7 +2,8 @@
 /*
  * The vCPU object and its fd: KVM_CREATE_VCPU on a VM fd makes one; the
  * vCPU fd maps the shared kvm_run area and serves KVM_GET/SET_REGS and
- * KVM_GET/SET_SREGS, KVM_RUN (run.c) and KVM_GET_STATS_FD (stats.c).
+ * KVM_GET/SET_SREGS, KVM_RUN (run.c), KVM_GET_STATS_FD (stats.c) and
+ * minikvm's MINIKVM_GET_EXIT_TRACE_FD (trace.c).
  *
  * Lifetime: a vCPU belongs to its VM and is freed with it; its fd holds a
  * reference on the VM.  Context: process context; one ioctl at a time per
@@ -93,6 +94,9 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 
 	if (vcpu->vm->mm != current->mm)
 		return -EIO;
+	/* Without the vCPU mutex: a trace can start while the vCPU runs. */
+	if (ioctl == MINIKVM_GET_EXIT_TRACE_FD)
+		return mkvm_vcpu_trace_fd(vcpu, argp);
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 

@@ -91,9 +91,11 @@ boot() {
 	echo "$rc" >"$dir/rc"
 }
 
-# minikvm-run and its demo guests, for selftests/runner_demo_test.sh.
+# minikvm-run and its demo guests, for selftests/runner_demo_test.sh and
+# selftests/tracepoints_test.sh.
 RUNNER=(--file "$TOP/build/bin/minikvm-run" --file "$TOP/build/runner/demo.bin"
-	--file "$TOP/build/runner/demo64.elf" selftests/runner_demo_test.sh)
+	--file "$TOP/build/runner/demo64.elf" selftests/runner_demo_test.sh
+	selftests/tracepoints_test.sh)
 
 # The runs of one emulator, one after another (each emulator gets a core).
 svm_runs() {

@@ -6,7 +6,8 @@
 # exits are logged on stderr (port I/O on 0x3fd/0x3f8, then HLT) and the
 # runner exits 0.  Then --max-exits stops it early with status 3, and the
 # long-mode ELF demo (hello64.S, one REP OUTSB) prints its line too, and
-# --stats prints the vCPU's statistics after the run (exits, io_exits).
+# --stats prints the vCPU's statistics after the run (exits, io_exits),
+# and --trace its exit sequence (minikvm only: on KVM it says so).
 #
 # Needs minikvm-run, demo.bin and demo64.elf next to this script (in the
 # test machine: scripts/testvm.sh --file build/bin/minikvm-run
@@ -43,7 +44,7 @@ if [ "$rc" -eq 4 ]; then
 	echo "1..0 # SKIP $(printf '%s\n' "$out" | sed -n 's/^1\.\.0 # SKIP //p')"
 	exit 4
 fi
-echo "1..7"
+echo "1..8"
 sed 's/^/# /' "$err" | head -n 12
 echo "# ..."
 tail -n 3 "$err" | sed 's/^/# /'
@@ -68,6 +69,18 @@ rc=$?
 sed 's/^/# /' "$err" | head -n 16
 grep -q "^  exits  *[1-9]" "$err" && grep -q "^  io_exits  *[1-9]" "$err"
 ok $? "--stats prints exits and io_exits (exit status $rc)"
+
+"$run" --guest "$demo" --quiet --trace >/dev/null 2>"$err"
+rc=$?
+sed 's/^/# /' "$err" | head -n 8
+if grep -q "no exit trace on this device" "$err"; then
+	echo "ok $((n + 1)) # SKIP --trace: no exit trace on this device"
+	n=$((n + 1))
+else
+	grep -q " user:IO " "$err" && grep -q " user:HLT " "$err" &&
+		grep -q "^minikvm-run: [1-9][0-9]* records, 0 lost" "$err"
+	ok $? "--trace prints the exit sequence, ending in HLT (exit status $rc)"
+fi
 
 echo "# Totals: pass:$((n - fails)) fail:$fails xfail:0 xpass:0 skip:0 error:0"
 [ "$fails" -eq 0 ]

@@ -32,6 +32,7 @@
 #include "minikvm/kvm_util.h"
 #include "minikvm/processor.h"
 #include "minikvm/x86_vm.h"
+#include "minikvm/kvm_trace.h"
 #include "runner.h"
 
 #define SERIAL_BASE	0x3f8	/* COM1 */
@@ -142,6 +143,43 @@ static void print_stats(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	close(fd);
 }
 
+/*
+ * --trace: a ring of 65536 records on the vCPU, opened before the first
+ * entry; -1 when the device has no exit trace (KVM).
+ */
+static int open_trace(struct kvm_vcpu *vcpu)
+{
+	if (kvm_check_cap(MINIKVM_CAP_EXIT_TRACE) != 1) {
+		fprintf(stderr, "minikvm-run: no exit trace on this device\n");
+		return -1;
+	}
+	return vcpu_get_exit_trace_fd(vcpu, 1U << 16);
+}
+
+/* --trace: the exit sequence, a line per record, and the lost count. */
+static void print_trace(int fd)
+{
+	struct minikvm_trace_record rec;
+	struct kvm_trace t;
+	uint64_t tsc0 = 0;
+	bool first = true;
+
+	kvm_trace_map(&t, fd);
+	fprintf(stderr, "minikvm-run: exit trace (%s, %llu kHz TSC):\n",
+		t.hdr->vendor == MINIKVM_TRACE_VMX ? "VMX" : "SVM",
+		(unsigned long long)t.hdr->tsc_khz);
+	while (kvm_trace_next(&t, &rec)) {
+		if (first)
+			tsc0 = rec.tsc;
+		first = false;
+		kvm_trace_print(stderr, &rec, t.hdr->vendor, tsc0, t.hdr->tsc_khz);
+	}
+	fprintf(stderr, "minikvm-run: %llu records, %llu lost\n",
+		(unsigned long long)t.hdr->head, (unsigned long long)t.hdr->lost);
+	kvm_trace_unmap(&t);
+	close(fd);
+}
+
 /* Serves one port I/O exit. */
 static void serve_io(struct kvm_vcpu *vcpu)
 {
@@ -171,7 +209,7 @@ int run_guest(const struct run_opts *opts)
 	struct kvm_run *run = vcpu->run;
 	unsigned long exits = 0;
 	char prefix[32];
-	int status = -1;
+	int status = -1, trace_fd = opts->trace ? open_trace(vcpu) : -1;
 
 	/*
 	 * The guest's output goes out a line at a time, so that on a
@@ -220,6 +258,8 @@ int run_guest(const struct run_opts *opts)
 			vcpu_exit_reason_str(run->exit_reason), exits);
 	if (opts->stats)
 		print_stats(vm, vcpu);
+	if (trace_fd >= 0)
+		print_trace(trace_fd);
 	kvm_vm_free(vm);
 	return status;
 }

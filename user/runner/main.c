@@ -48,6 +48,9 @@ static void usage(FILE *f)
 		   "  --quiet          no line per exit on stderr\n"
 		   "  --stats          after the run, the vCPU's and the VM's non-zero\n"
 		   "                   statistics on stderr (KVM_GET_STATS_FD)\n"
+		   "  --trace          after the run, the exit sequence on stderr, a line\n"
+		   "                   per exit: time, vCPU, reason, info1/2, RIP, kernel\n"
+		   "                   or user:REASON, handling cycles (minikvm only)\n"
 		   "  --help           this text\n", KVM_DEV_ENV, KVM_DEV_DEFAULT);
 }
 
@@ -55,7 +58,7 @@ static void usage(FILE *f)
 static const struct action *parse_args(int argc, char **argv)
 {
 	enum { OPT_DEV = 256, OPT_HELP, OPT_ACTION, OPT_GUEST, OPT_MODE,
-	       OPT_LOAD_ADDR, OPT_MAX_EXITS, OPT_QUIET, OPT_STATS };
+	       OPT_LOAD_ADDR, OPT_MAX_EXITS, OPT_QUIET, OPT_STATS, OPT_TRACE };
 	static const struct option long_opts[] = {
 		{ "dev", required_argument, NULL, OPT_DEV },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -66,6 +69,7 @@ static const struct action *parse_args(int argc, char **argv)
 		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct action *chosen = NULL;
@@ -102,6 +106,9 @@ static const struct action *parse_args(int argc, char **argv)
 			break;
 		case OPT_STATS:
 			opts.stats = true;
+			break;
+		case OPT_TRACE:
+			opts.trace = true;
 			break;
 		default:
 			usage(stderr);

@@ -18,6 +18,7 @@ struct run_opts {
 	unsigned long max_exits;	/* --max-exits N, 0 = no limit */
 	bool quiet;		/* --quiet: no line per exit */
 	bool stats;		/* --stats: the statistics after the run */
+	bool trace;		/* --trace: the exit sequence after the run */
 };
 
 /* --info: prints what the device offers and a new vCPU's reset state;

@@ -331,8 +331,13 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 	int (*fn)(struct mkvm_vcpu *vcpu) = NULL;
 	int r;
 
-	/* Every exit is counted, those that end in an error too. */
-	mkvm_stat_exit(vcpu, code);
+	/*
+	 * Every exit is counted and traced, those that end in an error too
+	 * (AMD APM Vol. 2, "#VMEXIT": EXITCODE, EXITINFO1/2 in the VMCB).
+	 */
+	mkvm_stat_exit(vcpu, code == SVM_EXIT_INVALID ? MKVM_STAT_EXIT_OTHER :
+		       code, code, svm->vmcb->control.exit_info_1,
+		       svm->vmcb->control.exit_info_2, svm->vmcb->save.rip);
 	if (code == SVM_EXIT_INVALID) {
 		/* VMRUN's consistency checks refused the state. */
 		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;

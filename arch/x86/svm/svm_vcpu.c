@@ -22,6 +22,7 @@
 #include <asm/processor-flags.h>
 
 #include "minikvm.h"
+#include "trace_events.h"
 #include "svm.h"
 
 static_assert(offsetof(struct svm_gprs, rdi) == SVM_GPR_RDI);
@@ -484,6 +485,7 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	local_irq_disable();
 	asm volatile("clgi" : : : "memory");
 	svm_swap_dr(host_dr, svm->dr);
+	trace_minikvm_entry(vcpu->id, svm->vmcb->save.rip);
 	mkvm_stat_enter(vcpu);
 	__svm_vmrun(&svm->gprs, svm->vmcb_pa,
 		    __sme_set(page_to_phys(__this_cpu_read(svm_host_save))));

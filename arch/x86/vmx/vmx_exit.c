@@ -568,9 +568,18 @@ int vmx_handle_exit(struct mkvm_vcpu *vcpu)
 	int (*fn)(struct mkvm_vcpu *vcpu) = NULL;
 	int r;
 
-	/* Every exit is counted, failed entries (bit 31) as "other". */
+	/*
+	 * Every exit is counted and traced, failed entries (bit 31) as
+	 * "other".  vmx_read_exit() already read what the trace records:
+	 * the exit qualification, and the guest-physical address of EPT
+	 * exits or else the VM-exit interruption information (SDM Vol. 3C,
+	 * "VM-Exit Information Fields").
+	 */
 	mkvm_stat_exit(vcpu, reason & EXIT_REASON_FAILED_ENTRY ?
-		       MKVM_STAT_EXIT_OTHER : basic);
+		       MKVM_STAT_EXIT_OTHER : basic, reason, vmx->exit_qual,
+		       basic == EXIT_REASON_EPT_VIOLATION ||
+		       basic == EXIT_REASON_EPT_MISCONFIG ? vmx->exit_gpa :
+		       vmx->exit_intr_info, vmx->rip);
 	if (reason & EXIT_REASON_FAILED_ENTRY)
 		return vmx_exit_failed_entry(vcpu, reason);
 	if (basic < EXIT_REASON_MAX)

@@ -37,6 +37,7 @@
 #include <asm/tlbflush.h>
 
 #include "minikvm.h"
+#include "trace_events.h"
 #include "vmcs.h"
 #include "vmx.h"
 
@@ -1071,7 +1072,11 @@ static void vmx_handle_host_interrupt(const struct vmx_vcpu *vmx)
 /* VMLAUNCH/VMRESUME refused (VMfail): KVM_EXIT_FAIL_ENTRY with the error. */
 static int vmx_entry_failed(struct mkvm_vcpu *vcpu, u32 insn_err)
 {
-	mkvm_stat_exit(vcpu, MKVM_STAT_EXIT_OTHER);
+	struct vmx_vcpu *vmx = vcpu->be;
+
+	/* No exit reason: the trace gets all ones and the error in info1. */
+	mkvm_stat_exit(vcpu, MKVM_STAT_EXIT_OTHER, MKVM_STAT_EXIT_OTHER,
+		       insn_err, 0, vmx->rip);
 	pr_err_ratelimited("VM entry failed on CPU %d, VM-instruction error %u\n",
 			   vcpu->last_cpu, insn_err);
 	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
@@ -1113,6 +1118,7 @@ int vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	vmx_fpu_load_guest(vmx);
 	local_irq_disable();
 	vmx_load_guest_host_state(vmx, &host);
+	trace_minikvm_entry(vcpu->id, vmx->rip);
 	mkvm_stat_enter(vcpu);
 	fail = __vmx_vcpu_run(&vmx->gprs, vmx->launched);
 	mkvm_stat_leave(vcpu);
