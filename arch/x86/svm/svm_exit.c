@@ -333,13 +333,9 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 
 	/* Every exit is counted, those that end in an error too. */
 	mkvm_stat_exit(vcpu, code);
-	if (code == SVM_EXIT_INVALID) {
-		/* VMRUN's consistency checks refused the state. */
-		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
-		vcpu->run->fail_entry.cpu = vcpu->last_cpu;
-		return 0;
-	}
+	/* VMRUN's consistency checks refused the state: say which one. */
+	if (code == SVM_EXIT_INVALID)
+		return svm_explain_entry(vcpu);
 	if (code < SVM_EXIT_MAX)
 		fn = svm_exit_handlers[array_index_nospec(code, SVM_EXIT_MAX)].fn;
 	if (!fn)
