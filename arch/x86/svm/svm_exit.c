@@ -333,8 +333,12 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 
 	/* Every exit is counted, those that end in an error too. */
 	mkvm_stat_exit(vcpu, code);
-	/* VMRUN's consistency checks refused the state: say which one. */
-	if (code == SVM_EXIT_INVALID)
+	/*
+	 * VMRUN's consistency checks refused the state: say which one.  The
+	 * APM's EXITCODE is -1; QEMU writes it as 32 bits (0xffffffff),
+	 * which is also what KVM reports: both forms mean VMEXIT_INVALID.
+	 */
+	if (lower_32_bits(code) == lower_32_bits(SVM_EXIT_INVALID))
 		return svm_explain_entry(vcpu);
 	if (code < SVM_EXIT_MAX)
 		fn = svm_exit_handlers[array_index_nospec(code, SVM_EXIT_MAX)].fn;

@@ -5,6 +5,8 @@
  * svm_vcpu_run() kept right before VMRUN, with what those checks depend on
  * from this CPU (MAXPHYADDR, the CR4 and EFER bits it implements).
  *
+ * The save area is then restored from that copy: the guest never ran.
+ *
  * Context: process context, vCPU mutex held (svm_handle_exit()).
  */
 #include <asm/cpufeature.h>
@@ -77,6 +79,13 @@ int svm_explain_entry(struct mkvm_vcpu *vcpu)
 	if (boot_cpu_data.extended_cpuid_level >= 0x80000008)
 		st->maxphyaddr = cpuid_eax(0x80000008) & 0xff;
 	rule = svm_check_entry(st);
-	return mkvm_x86_fail_entry(vcpu, SVM_EXIT_INVALID, rule,
+	/*
+	 * The guest never ran: put back the state it was to run with.  (QEMU
+	 * stores its host state in the save area on VMEXIT_INVALID, which
+	 * would otherwise reach KVM_GET_REGS: host kernel addresses.)
+	 */
+	svm->vmcb->save = st->vmcb.save;
+	/* As KVM reports it: the exit code's low 32 bits. */
+	return mkvm_x86_fail_entry(vcpu, lower_32_bits(SVM_EXIT_INVALID), rule,
 				   svm_check_rule(rule));
 }
