@@ -140,7 +140,7 @@ u32 svm_check_entry(const struct svm_entry_state *st)
 #define S_EVENT	"AMD APM Vol. 2, Event Injection"
 
 #define RULE(id, text, sect) \
-	[R(id) - MINIKVM_RULE_SVM_FIRST] = { .name = text, .section = sect }
+	[MINIKVM_RULE_SVM_##id - MINIKVM_RULE_SVM_FIRST] = { .name = text, .section = sect }
 
 static const struct mkvm_entry_rule svm_rules[] = {
 	RULE(EFER_SVME, "EFER.SVME clear", S_VMRUN),

@@ -23,102 +23,102 @@
 #define R(rule)		MINIKVM_RULE_VMX_##rule
 
 /* Control bits the checks look at (SDM Vol. 3C, "VM-Execution Controls" ...). */
-#define PIN_NMI_EXITING		B(3)
-#define PIN_VIRTUAL_NMIS	B(5)
-#define PROC_TPR_SHADOW		B(21)
-#define PROC_MSR_BITMAPS	B(28)
-#define PROC_SECONDARY		B(31)
-#define PROC_MTF		B(27)
-#define PROC2_EPT		B(1)
-#define PROC2_VPID		B(5)
-#define PROC2_UNRESTRICTED	B(7)
-#define PROC2_VINTR_DELIVERY	B(9)
-#define EXIT_HOST_64BIT		B(9)
-#define EXIT_LOAD_PAT		B(19)
-#define EXIT_LOAD_EFER		B(21)
-#define ENTRY_LOAD_DEBUG	B(2)
-#define ENTRY_IA32E		B(9)
-#define ENTRY_TO_SMM		B(10)
-#define ENTRY_DUAL_MONITOR	B(11)
-#define ENTRY_LOAD_PAT		B(14)
-#define ENTRY_LOAD_EFER		B(15)
+#define VX_PIN_NMI_EXITING		B(3)
+#define VX_PIN_VIRTUAL_NMIS	B(5)
+#define VX_PROC_TPR_SHADOW		B(21)
+#define VX_PROC_MSR_BITMAPS	B(28)
+#define VX_PROC_SECONDARY		B(31)
+#define VX_PROC_MTF		B(27)
+#define VX_PROC2_EPT		B(1)
+#define VX_PROC2_VPID		B(5)
+#define VX_PROC2_UNRESTRICTED	B(7)
+#define VX_PROC2_VINTR_DELIVERY	B(9)
+#define VX_EXIT_HOST_64BIT		B(9)
+#define VX_EXIT_LOAD_PAT		B(19)
+#define VX_EXIT_LOAD_EFER		B(21)
+#define VX_ENTRY_LOAD_DEBUG	B(2)
+#define VX_ENTRY_IA32E		B(9)
+#define VX_ENTRY_TO_SMM		B(10)
+#define VX_ENTRY_DUAL_MONITOR	B(11)
+#define VX_ENTRY_LOAD_PAT		B(14)
+#define VX_ENTRY_LOAD_EFER		B(15)
 
 /* VM-entry interruption information (SDM Vol. 3C, "VM-Entry Controls for Event Injection"). */
-#define INTR_VECTOR(i)		((i) & 0xff)
-#define INTR_TYPE(i)		(((i) >> 8) & 7)
-#define   INTR_EXT		0
-#define   INTR_RESERVED		1
-#define   INTR_NMI		2
-#define   INTR_HW_EXC		3
-#define   INTR_SOFT_INT		4
-#define   INTR_PRIV_SOFT_EXC	5
-#define   INTR_SOFT_EXC		6
-#define   INTR_OTHER		7
-#define INTR_ERR_VALID		B(11)
-#define INTR_RESERVED_BITS	0x7ffff000ULL	/* bits 30:12 */
-#define INTR_VALID		B(31)
+#define VX_INTR_VECTOR(i)		((i) & 0xff)
+#define VX_INTR_TYPE(i)		(((i) >> 8) & 7)
+#define   VX_INTR_EXT		0
+#define   VX_INTR_RESERVED		1
+#define   VX_INTR_NMI		2
+#define   VX_INTR_HW_EXC		3
+#define   VX_INTR_SOFT_INT		4
+#define   VX_INTR_PRIV_SOFT_EXC	5
+#define   VX_INTR_SOFT_EXC		6
+#define   VX_INTR_OTHER		7
+#define VX_INTR_ERR_VALID		B(11)
+#define VX_INTR_RESERVED_BITS	0x7ffff000ULL	/* bits 30:12 */
+#define VX_INTR_VALID		B(31)
 
 /* IA32_VMX_MISC (SDM Vol. 3D, Appendix A.6 "Miscellaneous Data"). */
-#define MISC_ACTIVITY_SHIFT	6	/* bits 8:6: HLT, shutdown, wait-for-SIPI */
-#define MISC_CR3_TARGETS(m)	(((m) >> 16) & 0x1ff)
-#define MISC_INSN_LEN_0		B(30)
+#define VX_MISC_ACTIVITY_SHIFT	6	/* bits 8:6: HLT, shutdown, wait-for-SIPI */
+#define VX_MISC_CR3_TARGETS(m)	(((m) >> 16) & 0x1ff)
+#define VX_MISC_INSN_LEN_0		B(30)
 
 /* IA32_VMX_EPT_VPID_CAP (SDM Vol. 3D, Appendix A.10). */
-#define EPT_CAP_WALK_4		B(6)
-#define EPT_CAP_WALK_5		B(7)
-#define EPT_CAP_UC		B(8)
-#define EPT_CAP_WB		B(14)
-#define EPT_CAP_AD		B(21)
+#define VX_EPT_CAP_WALK_4		B(6)
+#define VX_EPT_CAP_WALK_5		B(7)
+#define VX_EPT_CAP_UC		B(8)
+#define VX_EPT_CAP_WB		B(14)
+#define VX_EPT_CAP_AD		B(21)
 
 /* Architectural bits (SDM Vol. 3A, "Control Registers", "EFLAGS Register"). */
-#define CR0_PE			B(0)
-#define CR0_PG			B(31)
-#define CR4_PAE			B(5)
-#define CR4_PCIDE		B(17)
-#define EFER_SCE		B(0)
-#define EFER_LME		B(8)
-#define EFER_LMA		B(10)
-#define EFER_NXE		B(11)
-#define RFLAGS_FIXED		B(1)
-#define RFLAGS_TF		B(8)
-#define RFLAGS_IF		B(9)
-#define RFLAGS_VM		B(17)
-#define RFLAGS_RESERVED		(~0ULL << 22 | B(15) | B(5) | B(3))
-#define DEBUGCTL_BTF		B(1)
+#define VX_CR0_PE			B(0)
+#define VX_CR0_PG			B(31)
+#define VX_CR4_PAE			B(5)
+#define VX_CR4_PCIDE		B(17)
+#define VX_EFER_SCE		B(0)
+#define VX_EFER_LME		B(8)
+#define VX_EFER_LMA		B(10)
+#define VX_EFER_NXE		B(11)
+#define VX_RFLAGS_FIXED		B(1)
+#define VX_RFLAGS_TF		B(8)
+#define VX_RFLAGS_IF		B(9)
+#define VX_RFLAGS_VM		B(17)
+#define VX_RFLAGS_RESERVED		(~0ULL << 22 | B(15) | B(5) | B(3))
+#define VX_DEBUGCTL_BTF		B(1)
 /* IA32_DEBUGCTL: LBR, BTF, bits 6-15 defined; 5:2 and 63:16 reserved. */
-#define DEBUGCTL_RESERVED	(~0ULL << 16 | 0x3cULL)
+#define VX_DEBUGCTL_RESERVED	(~0ULL << 16 | 0x3cULL)
 
 /* Access rights (SDM Vol. 3C, Table "Format of Access Rights"). */
-#define AR_TYPE(ar)		((ar) & 0xf)
-#define AR_ACCESSED		B(0)
-#define AR_READABLE		B(1)
-#define AR_CODE			B(3)
-#define AR_S			B(4)
-#define AR_DPL(ar)		(((ar) >> 5) & 3)
-#define AR_P			B(7)
-#define AR_L			B(13)
-#define AR_DB			B(14)
-#define AR_G			B(15)
-#define AR_UNUSABLE		B(16)
-#define AR_RESERVED		(0xf00ULL | ~0ULL << 17)
-#define SEL_RPL(s)		((s) & 3)
-#define SEL_TI			B(2)
+#define VX_AR_TYPE(ar)		((ar) & 0xf)
+#define VX_AR_ACCESSED		B(0)
+#define VX_AR_READABLE		B(1)
+#define VX_AR_CODE			B(3)
+#define VX_AR_S			B(4)
+#define VX_AR_DPL(ar)		(((ar) >> 5) & 3)
+#define VX_AR_P			B(7)
+#define VX_AR_L			B(13)
+#define VX_AR_DB			B(14)
+#define VX_AR_G			B(15)
+#define VX_AR_UNUSABLE		B(16)
+#define VX_AR_RESERVED		(0xf00ULL | ~0ULL << 17)
+#define VX_SEL_RPL(s)		((s) & 3)
+#define VX_SEL_TI			B(2)
 
 /* Interruptibility state and activity (SDM Vol. 3C, "Guest Non-Register State"). */
-#define BLOCK_STI		B(0)
-#define BLOCK_MOV_SS		B(1)
-#define BLOCK_SMI		B(2)
-#define BLOCK_RESERVED		(~0ULL << 5)
-#define ACT_ACTIVE		0
-#define ACT_HLT			1
-#define ACT_SHUTDOWN		2
-#define ACT_WAIT_SIPI		3
+#define VX_BLOCK_STI		B(0)
+#define VX_BLOCK_MOV_SS		B(1)
+#define VX_BLOCK_SMI		B(2)
+#define VX_BLOCK_RESERVED		(~0ULL << 5)
+#define VX_ACT_ACTIVE		0
+#define VX_ACT_HLT			1
+#define VX_ACT_SHUTDOWN		2
+#define VX_ACT_WAIT_SIPI		3
 /* Pending debug exceptions: B3-B0, enabled breakpoint, BS, RTM. */
-#define PDBG_BS			B(14)
-#define PDBG_RESERVED		(~0ULL << 17 | B(15) | B(13) | 0xff0ULL)
+#define VX_PDBG_BS			B(14)
+#define VX_PDBG_RESERVED		(~0ULL << 17 | B(15) | B(13) | 0xff0ULL)
 
-#define PDPTE_P			B(0)
-#define PDPTE_RESERVED		(0x1e6ULL)	/* bits 2:1, 8:5 */
+#define VX_PDPTE_P			B(0)
+#define VX_PDPTE_RESERVED		(0x1e6ULL)	/* bits 2:1, 8:5 */
 
 /* A 48-bit canonical linear address (bits 63:47 all equal). */
 static bool canonical(u64 la)
@@ -166,12 +166,12 @@ static bool msr_area_ok(const struct vmx_entry_state *st, u64 addr, u32 count)
 /* Secondary controls count only when the primary control activates them. */
 static u32 proc2(const struct vmx_entry_state *st)
 {
-	return (st->proc & PROC_SECONDARY) ? st->proc2 : 0;
+	return (st->proc & VX_PROC_SECONDARY) ? st->proc2 : 0;
 }
 
 static bool unrestricted(const struct vmx_entry_state *st)
 {
-	return proc2(st) & PROC2_UNRESTRICTED;
+	return proc2(st) & VX_PROC2_UNRESTRICTED;
 }
 
 /* SDM Vol. 3C, "Checks on VM-Execution Control Fields". */
@@ -184,37 +184,37 @@ static u32 check_exec_controls(const struct vmx_entry_state *st)
 		return R(PIN_CTLS);
 	if (!ctls_ok(st->proc, st->proc_cap))
 		return R(PROC_CTLS);
-	if ((st->proc & PROC_SECONDARY) && !ctls_ok(st->proc2, st->proc2_cap))
+	if ((st->proc & VX_PROC_SECONDARY) && !ctls_ok(st->proc2, st->proc2_cap))
 		return R(PROC2_CTLS);
-	if (st->cr3_target_count > MISC_CR3_TARGETS(st->misc))
+	if (st->cr3_target_count > VX_MISC_CR3_TARGETS(st->misc))
 		return R(CR3_TARGET_COUNT);
-	if ((st->proc & PROC_MSR_BITMAPS) &&
+	if ((st->proc & VX_PROC_MSR_BITMAPS) &&
 	    ((st->msr_bitmap & 0xfff) || !phys_ok(st, st->msr_bitmap)))
 		return R(MSR_BITMAP_ADDR);
-	if ((st->proc & PROC_TPR_SHADOW) &&
+	if ((st->proc & VX_PROC_TPR_SHADOW) &&
 	    ((st->virtual_apic & 0xfff) || !phys_ok(st, st->virtual_apic)))
 		return R(VIRTUAL_APIC_ADDR);
-	if ((st->proc & PROC_TPR_SHADOW) && !(p2 & PROC2_VINTR_DELIVERY) &&
+	if ((st->proc & VX_PROC_TPR_SHADOW) && !(p2 & VX_PROC2_VINTR_DELIVERY) &&
 	    (st->tpr_threshold & ~0xfU))
 		return R(TPR_THRESHOLD);
-	if (!(st->pin & PIN_NMI_EXITING) && (st->pin & PIN_VIRTUAL_NMIS))
+	if (!(st->pin & VX_PIN_NMI_EXITING) && (st->pin & VX_PIN_VIRTUAL_NMIS))
 		return R(VIRTUAL_NMIS);
-	if ((p2 & PROC2_VPID) && !st->vpid)
+	if ((p2 & VX_PROC2_VPID) && !st->vpid)
 		return R(VPID_ZERO);
-	if (p2 & PROC2_EPT) {
+	if (p2 & VX_PROC2_EPT) {
 		u64 type = eptp & 7, walk = (eptp >> 3) & 7;
 
-		if (!(type == 0 && (st->ept_vpid_cap & EPT_CAP_UC)) &&
-		    !(type == 6 && (st->ept_vpid_cap & EPT_CAP_WB)))
+		if (!(type == 0 && (st->ept_vpid_cap & VX_EPT_CAP_UC)) &&
+		    !(type == 6 && (st->ept_vpid_cap & VX_EPT_CAP_WB)))
 			return R(EPTP_MEMTYPE);
-		if (!(walk == 3 && (st->ept_vpid_cap & EPT_CAP_WALK_4)) &&
-		    !(walk == 4 && (st->ept_vpid_cap & EPT_CAP_WALK_5)))
+		if (!(walk == 3 && (st->ept_vpid_cap & VX_EPT_CAP_WALK_4)) &&
+		    !(walk == 4 && (st->ept_vpid_cap & VX_EPT_CAP_WALK_5)))
 			return R(EPTP_WALK_LENGTH);
 		if ((eptp & 0xf80) || !phys_ok(st, eptp) ||
-		    ((eptp & B(6)) && !(st->ept_vpid_cap & EPT_CAP_AD)))
+		    ((eptp & B(6)) && !(st->ept_vpid_cap & VX_EPT_CAP_AD)))
 			return R(EPTP_RESERVED);
 	}
-	if ((p2 & PROC2_UNRESTRICTED) && !(p2 & PROC2_EPT))
+	if ((p2 & VX_PROC2_UNRESTRICTED) && !(p2 & VX_PROC2_EPT))
 		return R(UNRESTRICTED_NO_EPT);
 	return 0;
 }
@@ -241,38 +241,38 @@ static bool exc_has_error_code(u8 vector)
 /* SDM Vol. 3C, "Checks on VM-Entry Control Fields", event injection included. */
 static u32 check_entry_controls(const struct vmx_entry_state *st)
 {
-	u32 info = st->entry_intr_info, type = INTR_TYPE(info);
-	u8 vec = INTR_VECTOR(info);
+	u32 info = st->entry_intr_info, type = VX_INTR_TYPE(info);
+	u8 vec = VX_INTR_VECTOR(info);
 	bool want_err;
 
 	if (!ctls_ok(st->entry, st->entry_cap))
 		return R(ENTRY_CTLS);
-	if (info & INTR_VALID) {
-		if (type == INTR_RESERVED ||
-		    (type == INTR_OTHER && !((st->proc_cap >> 32) & PROC_MTF)))
+	if (info & VX_INTR_VALID) {
+		if (type == VX_INTR_RESERVED ||
+		    (type == VX_INTR_OTHER && !((st->proc_cap >> 32) & VX_PROC_MTF)))
 			return R(ENTRY_INTR_TYPE);
-		if ((type == INTR_NMI && vec != 2) ||
-		    (type == INTR_HW_EXC && vec > 31) ||
-		    (type == INTR_OTHER && vec != 0))
+		if ((type == VX_INTR_NMI && vec != 2) ||
+		    (type == VX_INTR_HW_EXC && vec > 31) ||
+		    (type == VX_INTR_OTHER && vec != 0))
 			return R(ENTRY_INTR_VECTOR);
-		want_err = (!unrestricted(st) || (st->cr0 & CR0_PE)) &&
-			   type == INTR_HW_EXC && exc_has_error_code(vec);
-		if (!!(info & INTR_ERR_VALID) != want_err)
+		want_err = (!unrestricted(st) || (st->cr0 & VX_CR0_PE)) &&
+			   type == VX_INTR_HW_EXC && exc_has_error_code(vec);
+		if (!!(info & VX_INTR_ERR_VALID) != want_err)
 			return R(ENTRY_INTR_ERR_CODE);
-		if (info & INTR_RESERVED_BITS)
+		if (info & VX_INTR_RESERVED_BITS)
 			return R(ENTRY_INTR_RESERVED);
-		if ((info & INTR_ERR_VALID) && (st->entry_exception_err >> 16))
+		if ((info & VX_INTR_ERR_VALID) && (st->entry_exception_err >> 16))
 			return R(ENTRY_EXCEPTION_ERR);
-		if ((type == INTR_SOFT_INT || type == INTR_PRIV_SOFT_EXC ||
-		     type == INTR_SOFT_EXC) &&
+		if ((type == VX_INTR_SOFT_INT || type == VX_INTR_PRIV_SOFT_EXC ||
+		     type == VX_INTR_SOFT_EXC) &&
 		    (st->entry_insn_len > 15 ||
-		     (!st->entry_insn_len && !(st->misc & MISC_INSN_LEN_0))))
+		     (!st->entry_insn_len && !(st->misc & VX_MISC_INSN_LEN_0))))
 			return R(ENTRY_INSN_LEN);
 	}
 	if (!msr_area_ok(st, st->entry_msr_load_addr, st->entry_msr_load_count))
 		return R(ENTRY_MSR_LOAD_ADDR);
 	/* Outside SMM both must be 0. */
-	if (st->entry & (ENTRY_TO_SMM | ENTRY_DUAL_MONITOR))
+	if (st->entry & (VX_ENTRY_TO_SMM | VX_ENTRY_DUAL_MONITOR))
 		return R(ENTRY_SMM);
 	return 0;
 }
@@ -302,26 +302,26 @@ static u32 check_host_state(const struct vmx_entry_state *st)
 		return R(HOST_CR3);
 	if (!canonical(st->host_sysenter_esp) || !canonical(st->host_sysenter_eip))
 		return R(HOST_SYSENTER);
-	if ((st->exit & EXIT_LOAD_PAT) && !pat_ok(st->host_pat))
+	if ((st->exit & VX_EXIT_LOAD_PAT) && !pat_ok(st->host_pat))
 		return R(HOST_PAT);
-	if ((st->exit & EXIT_LOAD_EFER) &&
-	    ((st->host_efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)) ||
-	     !(st->host_efer & EFER_LMA) != !(st->exit & EXIT_HOST_64BIT) ||
-	     !(st->host_efer & EFER_LME) != !(st->exit & EXIT_HOST_64BIT)))
+	if ((st->exit & VX_EXIT_LOAD_EFER) &&
+	    ((st->host_efer & ~(VX_EFER_SCE | VX_EFER_LME | VX_EFER_LMA | VX_EFER_NXE)) ||
+	     !(st->host_efer & VX_EFER_LMA) != !(st->exit & VX_EXIT_HOST_64BIT) ||
+	     !(st->host_efer & VX_EFER_LME) != !(st->exit & VX_EXIT_HOST_64BIT)))
 		return R(HOST_EFER);
 	for (i = 0; i < VMX_CHK_NR_HOST_SELS; i++)
-		if (sel[i] & (SEL_TI | 3))
+		if (sel[i] & (VX_SEL_TI | 3))
 			return R(HOST_SEL_RPL_TI);
 	if (!sel[VMX_CHK_HCS] || !sel[VMX_CHK_HTR] ||
-	    (!sel[VMX_CHK_HSS] && !(st->exit & EXIT_HOST_64BIT)))
+	    (!sel[VMX_CHK_HSS] && !(st->exit & VX_EXIT_HOST_64BIT)))
 		return R(HOST_SEL_NULL);
 	if (!canonical(st->host_fs_base) || !canonical(st->host_gs_base) ||
 	    !canonical(st->host_gdtr_base) || !canonical(st->host_idtr_base) ||
 	    !canonical(st->host_tr_base))
 		return R(HOST_BASE_CANONICAL);
-	if (!(st->exit & EXIT_HOST_64BIT))
+	if (!(st->exit & VX_EXIT_HOST_64BIT))
 		return R(HOST_ADDR_SPACE);
-	if (!(st->host_cr4 & CR4_PAE))
+	if (!(st->host_cr4 & VX_CR4_PAE))
 		return R(HOST_CR4_PAE);
 	if (!canonical(st->host_rip))
 		return R(HOST_RIP);
@@ -331,39 +331,39 @@ static u32 check_host_state(const struct vmx_entry_state *st)
 /* SDM Vol. 3C, "Checks on Guest Control Registers, Debug Registers, and MSRs". */
 static u32 check_guest_crs(const struct vmx_entry_state *st)
 {
-	bool ia32e = st->entry & ENTRY_IA32E;
+	bool ia32e = st->entry & VX_ENTRY_IA32E;
 	u64 fixed0 = st->cr0_fixed0;
 
 	/* Unrestricted guest frees PE and PG. */
 	if (unrestricted(st))
-		fixed0 &= ~(CR0_PE | CR0_PG);
+		fixed0 &= ~(VX_CR0_PE | VX_CR0_PG);
 	if (!fixed_ok(st->cr0, fixed0, st->cr0_fixed1))
 		return R(GUEST_CR0_FIXED);
-	if ((st->cr0 & CR0_PG) && !(st->cr0 & CR0_PE))
+	if ((st->cr0 & VX_CR0_PG) && !(st->cr0 & VX_CR0_PE))
 		return R(GUEST_CR0_PG_PE);
 	if (!fixed_ok(st->cr4, st->cr4_fixed0, st->cr4_fixed1))
 		return R(GUEST_CR4_FIXED);
-	if ((st->entry & ENTRY_LOAD_DEBUG) && (st->debugctl & DEBUGCTL_RESERVED))
+	if ((st->entry & VX_ENTRY_LOAD_DEBUG) && (st->debugctl & VX_DEBUGCTL_RESERVED))
 		return R(GUEST_DEBUGCTL);
-	if (ia32e && (!(st->cr0 & CR0_PG) || !(st->cr4 & CR4_PAE)))
+	if (ia32e && (!(st->cr0 & VX_CR0_PG) || !(st->cr4 & VX_CR4_PAE)))
 		return R(GUEST_IA32E_PG_PAE);
-	if (!ia32e && (st->cr4 & CR4_PCIDE))
+	if (!ia32e && (st->cr4 & VX_CR4_PCIDE))
 		return R(GUEST_PCIDE);
 	if (!phys_ok(st, st->cr3))
 		return R(GUEST_CR3);
-	if ((st->entry & ENTRY_LOAD_DEBUG) && (st->dr7 >> 32))
+	if ((st->entry & VX_ENTRY_LOAD_DEBUG) && (st->dr7 >> 32))
 		return R(GUEST_DR7);
 	if (!canonical(st->sysenter_esp) || !canonical(st->sysenter_eip))
 		return R(GUEST_SYSENTER);
-	if ((st->entry & ENTRY_LOAD_PAT) && !pat_ok(st->pat))
+	if ((st->entry & VX_ENTRY_LOAD_PAT) && !pat_ok(st->pat))
 		return R(GUEST_PAT);
-	if (st->entry & ENTRY_LOAD_EFER) {
-		if (st->efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+	if (st->entry & VX_ENTRY_LOAD_EFER) {
+		if (st->efer & ~(VX_EFER_SCE | VX_EFER_LME | VX_EFER_LMA | VX_EFER_NXE))
 			return R(GUEST_EFER_RESERVED);
-		if (!(st->efer & EFER_LMA) != !ia32e)
+		if (!(st->efer & VX_EFER_LMA) != !ia32e)
 			return R(GUEST_EFER_LMA);
-		if ((st->cr0 & CR0_PG) &&
-		    !(st->efer & EFER_LME) != !(st->efer & EFER_LMA))
+		if ((st->cr0 & VX_CR0_PG) &&
+		    !(st->efer & VX_EFER_LME) != !(st->efer & VX_EFER_LMA))
 			return R(GUEST_EFER_LME);
 	}
 	return 0;
@@ -375,14 +375,14 @@ static u32 check_guest_crs(const struct vmx_entry_state *st)
  */
 static bool limit_g_ok(u32 limit, u32 ar)
 {
-	if ((limit & 0xfff) != 0xfff && (ar & AR_G))
+	if ((limit & 0xfff) != 0xfff && (ar & VX_AR_G))
 		return false;
-	return !(limit & 0xfff00000) || (ar & AR_G);
+	return !(limit & 0xfff00000) || (ar & VX_AR_G);
 }
 
 static bool usable(const struct vmx_check_seg *s)
 {
-	return !(s->ar & AR_UNUSABLE);
+	return !(s->ar & VX_AR_UNUSABLE);
 }
 
 /* Virtual-8086 mode: every segment as real mode would load it. */
@@ -405,40 +405,40 @@ static u32 check_code_data_ar(const struct vmx_entry_state *st)
 {
 	const struct vmx_check_seg *cs = &st->seg[VMX_CHK_CS];
 	const struct vmx_check_seg *ss = &st->seg[VMX_CHK_SS];
-	u32 cs_type = AR_TYPE(cs->ar);
+	u32 cs_type = VX_AR_TYPE(cs->ar);
 	bool ug = unrestricted(st);
 	int i;
 
 	if (!(cs_type == 9 || cs_type == 11 || cs_type == 13 || cs_type == 15 ||
 	      (ug && cs_type == 3)))
 		return R(GUEST_CS_TYPE);
-	if (usable(ss) && AR_TYPE(ss->ar) != 3 && AR_TYPE(ss->ar) != 7)
+	if (usable(ss) && VX_AR_TYPE(ss->ar) != 3 && VX_AR_TYPE(ss->ar) != 7)
 		return R(GUEST_SS_TYPE);
 	for (i = VMX_CHK_ES; i <= VMX_CHK_GS; i++) {
 		u32 ar = st->seg[i].ar;
 
 		if (i == VMX_CHK_CS || i == VMX_CHK_SS || !usable(&st->seg[i]))
 			continue;
-		if (!(ar & AR_ACCESSED) || ((ar & AR_CODE) && !(ar & AR_READABLE)))
+		if (!(ar & VX_AR_ACCESSED) || ((ar & VX_AR_CODE) && !(ar & VX_AR_READABLE)))
 			return R(GUEST_DATA_TYPE);
 	}
 	for (i = VMX_CHK_ES; i <= VMX_CHK_GS; i++)
 		if ((i == VMX_CHK_CS || usable(&st->seg[i])) &&
-		    !(st->seg[i].ar & AR_S))
+		    !(st->seg[i].ar & VX_AR_S))
 			return R(GUEST_SEG_S);
-	if ((cs_type == 3 && AR_DPL(cs->ar)) ||
-	    ((cs_type == 9 || cs_type == 11) && AR_DPL(cs->ar) != AR_DPL(ss->ar)) ||
-	    ((cs_type == 13 || cs_type == 15) && AR_DPL(cs->ar) > AR_DPL(ss->ar)))
+	if ((cs_type == 3 && VX_AR_DPL(cs->ar)) ||
+	    ((cs_type == 9 || cs_type == 11) && VX_AR_DPL(cs->ar) != VX_AR_DPL(ss->ar)) ||
+	    ((cs_type == 13 || cs_type == 15) && VX_AR_DPL(cs->ar) > VX_AR_DPL(ss->ar)))
 		return R(GUEST_CS_DPL);
-	if ((!ug && AR_DPL(ss->ar) != SEL_RPL(ss->sel)) ||
-	    ((cs_type == 3 || !(st->cr0 & CR0_PE)) && AR_DPL(ss->ar)))
+	if ((!ug && VX_AR_DPL(ss->ar) != VX_SEL_RPL(ss->sel)) ||
+	    ((cs_type == 3 || !(st->cr0 & VX_CR0_PE)) && VX_AR_DPL(ss->ar)))
 		return R(GUEST_SS_DPL);
 	for (i = VMX_CHK_ES; i <= VMX_CHK_GS; i++) {
 		const struct vmx_check_seg *s = &st->seg[i];
 
 		if (i == VMX_CHK_CS || i == VMX_CHK_SS || ug || !usable(s))
 			continue;
-		if (AR_TYPE(s->ar) <= 11 && AR_DPL(s->ar) < SEL_RPL(s->sel))
+		if (VX_AR_TYPE(s->ar) <= 11 && VX_AR_DPL(s->ar) < VX_SEL_RPL(s->sel))
 			return R(GUEST_DATA_DPL);
 	}
 	for (i = VMX_CHK_ES; i <= VMX_CHK_GS; i++) {
@@ -446,14 +446,14 @@ static u32 check_code_data_ar(const struct vmx_entry_state *st)
 
 		if (i != VMX_CHK_CS && !usable(s))
 			continue;
-		if (!(s->ar & AR_P))
+		if (!(s->ar & VX_AR_P))
 			return R(GUEST_SEG_P);
-		if (s->ar & AR_RESERVED)
+		if (s->ar & VX_AR_RESERVED)
 			return R(GUEST_SEG_AR_RESERVED);
 		if (!limit_g_ok(s->limit, s->ar))
 			return R(GUEST_SEG_LIMIT_G);
 	}
-	if ((st->entry & ENTRY_IA32E) && (cs->ar & AR_L) && (cs->ar & AR_DB))
+	if ((st->entry & VX_ENTRY_IA32E) && (cs->ar & VX_AR_L) && (cs->ar & VX_AR_DB))
 		return R(GUEST_CS_L_D);
 	return 0;
 }
@@ -463,30 +463,30 @@ static u32 check_tr_ldtr_ar(const struct vmx_entry_state *st)
 {
 	const struct vmx_check_seg *tr = &st->seg[VMX_CHK_TR];
 	const struct vmx_check_seg *ldtr = &st->seg[VMX_CHK_LDTR];
-	u32 type = AR_TYPE(tr->ar);
+	u32 type = VX_AR_TYPE(tr->ar);
 
 	/* An unusable TR first: its other bits then mean nothing. */
 	if (!usable(tr))
 		return R(GUEST_TR_UNUSABLE);
-	if (type != 11 && (type != 3 || (st->entry & ENTRY_IA32E)))
+	if (type != 11 && (type != 3 || (st->entry & VX_ENTRY_IA32E)))
 		return R(GUEST_TR_TYPE);
-	if (tr->ar & AR_S)
+	if (tr->ar & VX_AR_S)
 		return R(GUEST_TR_S);
-	if (!(tr->ar & AR_P))
+	if (!(tr->ar & VX_AR_P))
 		return R(GUEST_TR_P);
-	if (tr->ar & AR_RESERVED)
+	if (tr->ar & VX_AR_RESERVED)
 		return R(GUEST_SEG_AR_RESERVED);
 	if (!limit_g_ok(tr->limit, tr->ar))
 		return R(GUEST_SEG_LIMIT_G);
 	if (!usable(ldtr))
 		return 0;
-	if (AR_TYPE(ldtr->ar) != 2)
+	if (VX_AR_TYPE(ldtr->ar) != 2)
 		return R(GUEST_LDTR_TYPE);
-	if (ldtr->ar & AR_S)
+	if (ldtr->ar & VX_AR_S)
 		return R(GUEST_LDTR_S);
-	if (!(ldtr->ar & AR_P))
+	if (!(ldtr->ar & VX_AR_P))
 		return R(GUEST_LDTR_P);
-	if (ldtr->ar & AR_RESERVED)
+	if (ldtr->ar & VX_AR_RESERVED)
 		return R(GUEST_SEG_AR_RESERVED);
 	if (!limit_g_ok(ldtr->limit, ldtr->ar))
 		return R(GUEST_SEG_LIMIT_G);
@@ -501,17 +501,17 @@ static u32 check_guest_segs(const struct vmx_entry_state *st)
 	 * RFLAGS.VM means virtual-8086 mode only in protected mode outside
 	 * IA-32e mode; elsewhere it breaks a rule of its own (GUEST_RFLAGS_VM).
 	 */
-	bool v8086 = (st->rflags & RFLAGS_VM) && (st->cr0 & CR0_PE) &&
-		     !(st->entry & ENTRY_IA32E);
+	bool v8086 = (st->rflags & VX_RFLAGS_VM) && (st->cr0 & VX_CR0_PE) &&
+		     !(st->entry & VX_ENTRY_IA32E);
 	u32 r;
 	int i;
 
-	if (seg[VMX_CHK_TR].sel & SEL_TI)
+	if (seg[VMX_CHK_TR].sel & VX_SEL_TI)
 		return R(GUEST_TR_TI);
-	if (usable(&seg[VMX_CHK_LDTR]) && (seg[VMX_CHK_LDTR].sel & SEL_TI))
+	if (usable(&seg[VMX_CHK_LDTR]) && (seg[VMX_CHK_LDTR].sel & VX_SEL_TI))
 		return R(GUEST_LDTR_TI);
 	if (!v8086 && !unrestricted(st) &&
-	    SEL_RPL(seg[VMX_CHK_SS].sel) != SEL_RPL(seg[VMX_CHK_CS].sel))
+	    VX_SEL_RPL(seg[VMX_CHK_SS].sel) != VX_SEL_RPL(seg[VMX_CHK_CS].sel))
 		return R(GUEST_SS_CS_RPL);
 	if (v8086) {
 		r = check_v8086_segs(st);
@@ -538,8 +538,8 @@ static u32 check_guest_segs(const struct vmx_entry_state *st)
 /* SDM Vol. 3C, "Checks on Guest Descriptor-Table Registers", "... RIP, RFLAGS, and SSP". */
 static u32 check_guest_dtr_rip_rflags(const struct vmx_entry_state *st)
 {
-	bool ia32e = st->entry & ENTRY_IA32E;
-	bool cs_l = st->seg[VMX_CHK_CS].ar & AR_L;
+	bool ia32e = st->entry & VX_ENTRY_IA32E;
+	bool cs_l = st->seg[VMX_CHK_CS].ar & VX_AR_L;
 	u32 info = st->entry_intr_info;
 
 	if (!canonical(st->gdtr_base) || !canonical(st->idtr_base))
@@ -550,12 +550,12 @@ static u32 check_guest_dtr_rip_rflags(const struct vmx_entry_state *st)
 		return R(GUEST_RIP_HIGH);
 	if (ia32e && cs_l && !canonical(st->rip))
 		return R(GUEST_RIP_CANONICAL);
-	if ((st->rflags & RFLAGS_RESERVED) || !(st->rflags & RFLAGS_FIXED))
+	if ((st->rflags & VX_RFLAGS_RESERVED) || !(st->rflags & VX_RFLAGS_FIXED))
 		return R(GUEST_RFLAGS_RESERVED);
-	if ((ia32e || !(st->cr0 & CR0_PE)) && (st->rflags & RFLAGS_VM))
+	if ((ia32e || !(st->cr0 & VX_CR0_PE)) && (st->rflags & VX_RFLAGS_VM))
 		return R(GUEST_RFLAGS_VM);
-	if ((info & INTR_VALID) && INTR_TYPE(info) == INTR_EXT &&
-	    !(st->rflags & RFLAGS_IF))
+	if ((info & VX_INTR_VALID) && VX_INTR_TYPE(info) == VX_INTR_EXT &&
+	    !(st->rflags & VX_RFLAGS_IF))
 		return R(GUEST_RFLAGS_IF);
 	return 0;
 }
@@ -563,16 +563,16 @@ static u32 check_guest_dtr_rip_rflags(const struct vmx_entry_state *st)
 /* May an event of this kind be injected into a CPU in @activity? */
 static bool event_ok_in_activity(u32 activity, u32 info)
 {
-	u32 type = INTR_TYPE(info);
-	u8 vec = INTR_VECTOR(info);
+	u32 type = VX_INTR_TYPE(info);
+	u8 vec = VX_INTR_VECTOR(info);
 
 	switch (activity) {
-	case ACT_HLT:
-		return type == INTR_EXT || type == INTR_NMI || type == INTR_OTHER ||
-		       (type == INTR_HW_EXC && (vec == 1 || vec == 18));
-	case ACT_SHUTDOWN:
-		return type == INTR_NMI || (type == INTR_HW_EXC && vec == 18);
-	case ACT_WAIT_SIPI:
+	case VX_ACT_HLT:
+		return type == VX_INTR_EXT || type == VX_INTR_NMI || type == VX_INTR_OTHER ||
+		       (type == VX_INTR_HW_EXC && (vec == 1 || vec == 18));
+	case VX_ACT_SHUTDOWN:
+		return type == VX_INTR_NMI || (type == VX_INTR_HW_EXC && vec == 18);
+	case VX_ACT_WAIT_SIPI:
 		return false;
 	}
 	return true;
@@ -583,36 +583,36 @@ static u32 check_guest_nonreg(const struct vmx_entry_state *st)
 {
 	u32 act = st->activity, blk = st->interruptibility;
 	u32 info = st->entry_intr_info;
-	bool inject = info & INTR_VALID;
-	bool tf = st->rflags & RFLAGS_TF;
-	bool btf = st->debugctl & DEBUGCTL_BTF;
+	bool inject = info & VX_INTR_VALID;
+	bool tf = st->rflags & VX_RFLAGS_TF;
+	bool btf = st->debugctl & VX_DEBUGCTL_BTF;
 
-	if (act > ACT_WAIT_SIPI ||
-	    (act && !(st->misc & B(MISC_ACTIVITY_SHIFT + act - 1))))
+	if (act > VX_ACT_WAIT_SIPI ||
+	    (act && !(st->misc & B(VX_MISC_ACTIVITY_SHIFT + act - 1))))
 		return R(GUEST_ACTIVITY);
-	if (act == ACT_HLT && AR_DPL(st->seg[VMX_CHK_SS].ar))
+	if (act == VX_ACT_HLT && VX_AR_DPL(st->seg[VMX_CHK_SS].ar))
 		return R(GUEST_ACTIVITY_HLT_DPL);
-	if ((blk & (BLOCK_STI | BLOCK_MOV_SS)) && act != ACT_ACTIVE)
+	if ((blk & (VX_BLOCK_STI | VX_BLOCK_MOV_SS)) && act != VX_ACT_ACTIVE)
 		return R(GUEST_ACTIVITY_BLOCKING);
 	if (inject && !event_ok_in_activity(act, info))
 		return R(GUEST_ACTIVITY_EVENT);
-	if (blk & BLOCK_RESERVED)
+	if (blk & VX_BLOCK_RESERVED)
 		return R(GUEST_INTR_RESERVED);
-	if ((blk & BLOCK_STI) && (blk & BLOCK_MOV_SS))
+	if ((blk & VX_BLOCK_STI) && (blk & VX_BLOCK_MOV_SS))
 		return R(GUEST_INTR_STI_MOVSS);
-	if ((blk & BLOCK_STI) && !(st->rflags & RFLAGS_IF))
+	if ((blk & VX_BLOCK_STI) && !(st->rflags & VX_RFLAGS_IF))
 		return R(GUEST_INTR_STI_IF);
-	if (inject && INTR_TYPE(info) == INTR_EXT &&
-	    (blk & (BLOCK_STI | BLOCK_MOV_SS)))
+	if (inject && VX_INTR_TYPE(info) == VX_INTR_EXT &&
+	    (blk & (VX_BLOCK_STI | VX_BLOCK_MOV_SS)))
 		return R(GUEST_INTR_EXT_BLOCKING);
-	if (inject && INTR_TYPE(info) == INTR_NMI && (blk & BLOCK_MOV_SS))
+	if (inject && VX_INTR_TYPE(info) == VX_INTR_NMI && (blk & VX_BLOCK_MOV_SS))
 		return R(GUEST_INTR_NMI_BLOCKING);
-	if (blk & BLOCK_SMI)
+	if (blk & VX_BLOCK_SMI)
 		return R(GUEST_INTR_SMI);
-	if (st->pending_dbg & PDBG_RESERVED)
+	if (st->pending_dbg & VX_PDBG_RESERVED)
 		return R(GUEST_PENDING_DBG);
-	if (((blk & (BLOCK_STI | BLOCK_MOV_SS)) || act == ACT_HLT) &&
-	    !!(st->pending_dbg & PDBG_BS) != (tf && !btf))
+	if (((blk & (VX_BLOCK_STI | VX_BLOCK_MOV_SS)) || act == VX_ACT_HLT) &&
+	    !!(st->pending_dbg & VX_PDBG_BS) != (tf && !btf))
 		return R(GUEST_PENDING_DBG_BS);
 	/* minikvm has no shadow VMCS: the link pointer must say "none". */
 	if (st->link_pointer != ~0ULL)
@@ -628,12 +628,12 @@ static u32 check_guest_pdptes(const struct vmx_entry_state *st)
 {
 	int i;
 
-	if (!(proc2(st) & PROC2_EPT) || !(st->cr0 & CR0_PG) ||
-	    !(st->cr4 & CR4_PAE) || (st->entry & ENTRY_IA32E))
+	if (!(proc2(st) & VX_PROC2_EPT) || !(st->cr0 & VX_CR0_PG) ||
+	    !(st->cr4 & VX_CR4_PAE) || (st->entry & VX_ENTRY_IA32E))
 		return 0;
 	for (i = 0; i < 4; i++)
-		if ((st->pdpte[i] & PDPTE_P) &&
-		    ((st->pdpte[i] & PDPTE_RESERVED) || !phys_ok(st, st->pdpte[i])))
+		if ((st->pdpte[i] & VX_PDPTE_P) &&
+		    ((st->pdpte[i] & VX_PDPTE_RESERVED) || !phys_ok(st, st->pdpte[i])))
 			return R(GUEST_PDPTE);
 	return 0;
 }
@@ -678,7 +678,7 @@ u32 vmx_check_entry(const struct vmx_entry_state *st)
 #define S_PDPTE		SDM "Checks on Guest Page-Directory-Pointer-Table Entries"
 
 #define RULE(id, text, sect) \
-	[R(id)] = { .name = text, .section = sect }
+	[MINIKVM_RULE_VMX_##id] = { .name = text, .section = sect }
 
 static const struct mkvm_entry_rule vmx_rules[R(GUEST_PDPTE) + 1] = {
 	RULE(PIN_CTLS, "pin-based controls outside the allowed settings", S_EXEC),
