@@ -10,11 +10,14 @@
  * backend has saved the guest state into vcpu->arch before calling in and
  * loads it back afterwards.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/mm.h>
 #include <linux/uaccess.h>
 
 #include "minikvm.h"
 #include "decode.h"
+#include "entry_check.h"
 
 #define PTE_P		BIT_ULL(0)
 #define PTE_PS		BIT_ULL(7)
@@ -543,6 +546,48 @@ int mkvm_x86_exit_unhandled(struct mkvm_vcpu *vcpu, u64 reason)
 	run->internal.ndata = 2;
 	run->internal.data[0] = reason;
 	run->internal.data[1] = vcpu->last_cpu;
+	return 0;
+}
+
+/*
+ * minikvm's explanation overlays kvm_run.fail_entry (include/uapi/linux/
+ * minikvm.h): KVM's two fields first, and all of it inside the exit union.
+ */
+static_assert(offsetof(struct minikvm_fail_entry, cpu) ==
+	      offsetof(struct kvm_run, fail_entry.cpu) -
+	      offsetof(struct kvm_run, fail_entry));
+static_assert(sizeof(struct minikvm_fail_entry) <=
+	      sizeof(((struct kvm_run *)0)->padding));
+static_assert(offsetof(struct kvm_run, padding) ==
+	      offsetof(struct kvm_run, fail_entry));
+
+/**
+ * mkvm_x86_fail_entry() - report a VM entry the hardware refused
+ * @vcpu: the vCPU
+ * @hw_reason: VMX: the VM-instruction error or the exit reason; SVM: the
+ *	exit code (VMEXIT_INVALID)
+ * @rule_id: MINIKVM_RULE_* the software checker found, 0: none
+ * @rule: its name and manual section, NULL for none
+ *
+ * KVM_EXIT_FAIL_ENTRY as KVM fills it, plus minikvm's explanation (magic,
+ * rule, text) in the rest of the union, and one ratelimited dmesg line.
+ * Return: 0, to userspace.
+ */
+int mkvm_x86_fail_entry(struct mkvm_vcpu *vcpu, u64 hw_reason, u32 rule_id,
+			const struct mkvm_entry_rule *rule)
+{
+	/* The exit union, of which KVM's fail_entry is the first 12 bytes. */
+	struct minikvm_fail_entry *fe = (void *)vcpu->run->padding;
+
+	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	memset(fe, 0, sizeof(*fe));
+	fe->hardware_entry_failure_reason = hw_reason;
+	fe->cpu = vcpu->last_cpu;
+	fe->rule = rule ? rule_id : 0;
+	fe->magic = MINIKVM_FAIL_ENTRY_MAGIC;
+	mkvm_entry_rule_text(fe->text, sizeof(fe->text), rule);
+	pr_info_ratelimited("vCPU %u: VM entry refused, hardware reason %#llx: %s\n",
+			    vcpu->id, hw_reason, fe->text);
 	return 0;
 }
 

@@ -107,6 +107,9 @@ int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu);
 int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 		       const u8 *fetched, unsigned int nfetched);
 int mkvm_x86_exit_unhandled(struct mkvm_vcpu *vcpu, u64 reason);
+struct mkvm_entry_rule;
+int mkvm_x86_fail_entry(struct mkvm_vcpu *vcpu, u64 hw_reason, u32 rule_id,
+			const struct mkvm_entry_rule *rule);
 int mkvm_x86_write_cr4(struct mkvm_vcpu *vcpu, int gpr, unsigned int len,
 		       bool *gp);
 

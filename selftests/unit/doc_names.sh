@@ -26,7 +26,9 @@ SRC_DIRS="kmod arch user selftests include"
 # Names the documents cite from outside the tree: the kernel's and libc's.
 # (KVM's uAPI structs are checked against <linux/kvm.h>.)
 OUTSIDE="array_index_nospec cond_resched kernel_fpu_begin kernel_fpu_end
-	 pin_user_pages fork read write lseek pread pwrite mmap ioctl"
+	 pin_user_pages fork read write lseek pread pwrite mmap ioctl poll
+	 rcu_read_lock synchronize_rcu remap_vmalloc_range smp_store_release
+	 vmalloc_user pidfd_getfd pidfd_open"
 KVM_H="/usr/include/linux/kvm.h $(ls /usr/include/*/asm/kvm.h 2>/dev/null)"
 
 # defines FILE... NAME: does one of the files define NAME?

@@ -7,6 +7,8 @@
  * everything else treats the exit fields exactly as KVM 6.1 documents them
  * (Documentation/virt/kvm/api.rst, "struct kvm_run").
  */
+#include <linux/minikvm.h>
+
 #include "minikvm/kvm_util.h"
 #include "minikvm/processor.h"
 
@@ -80,6 +82,17 @@ void *vcpu_io_data(struct kvm_vcpu *vcpu)
 	return (char *)vcpu->run + run->io.data_offset;
 }
 
+/* minikvm's explanation of a refused entry, when it is there. */
+static void dump_fail_entry_rule(FILE *f, const struct kvm_run *run,
+				 const char *prefix)
+{
+	const struct minikvm_fail_entry *fe = (const void *)&run->fail_entry;
+
+	if (fe->magic == MINIKVM_FAIL_ENTRY_MAGIC)
+		fprintf(f, "%sfail_entry: rule %u: %.*s\n", prefix, fe->rule,
+			(int)sizeof(fe->text), fe->text);
+}
+
 /* Prints the PIO data bytes that follow @run (at most 16 of them). */
 static void dump_io(FILE *f, const struct kvm_run *run, const char *prefix)
 {
@@ -120,6 +133,7 @@ void kvm_run_dump(FILE *f, const struct kvm_run *run, const char *prefix)
 			prefix,
 			(unsigned long long)run->fail_entry.hardware_entry_failure_reason,
 			run->fail_entry.cpu);
+		dump_fail_entry_rule(f, run, prefix);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		fprintf(f, "%sinternal: suberror %u ndata %u data", prefix,

@@ -16,6 +16,9 @@
  *	HLT		exit status 0; SHUTDOWN, FAIL_ENTRY, INTERNAL_ERROR,
  *			anything else: 1; --max-exits reached: 3
  *
+ * A FAIL_ENTRY from minikvm is printed with its explanation: the rule of
+ * the manual the state broke.
+ *
  * Each exit is printed on stderr (unless --quiet) as "exit N: " and the
  * fields of its reason.  A missing device, or minikvm without KVM_RUN,
  * exits 4 like a skipped test.
@@ -28,6 +31,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <linux/minikvm.h>
 
 #include "minikvm/kvm_util.h"
 #include "minikvm/processor.h"
@@ -247,6 +252,14 @@ int run_guest(const struct run_opts *opts)
 		}
 	}
 	fflush(stdout);		/* a last line without its newline */
+	/* A refused entry: minikvm says which rule of the manual it broke. */
+	if (run->exit_reason == KVM_EXIT_FAIL_ENTRY) {
+		const struct minikvm_fail_entry *fe = (const void *)&run->fail_entry;
+
+		if (fe->magic == MINIKVM_FAIL_ENTRY_MAGIC)
+			fprintf(stderr, "minikvm-run: VM entry refused: rule %u: %.*s\n",
+				fe->rule, (int)sizeof(fe->text), fe->text);
+	}
 	if (status == 1) {
 		struct kvm_regs regs;
 

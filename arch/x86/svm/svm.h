@@ -27,6 +27,7 @@
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
 
+#include "svm_check.h"
 #include "svm_regs.h"
 #include "vmcb.h"
 
@@ -54,6 +55,11 @@ struct svm_vcpu {
 	int tlb_gen;		/* mkvm_vm.tlb_gen seen at the last entry */
 	struct svm_fxsave fpu;	/* guest x87/SSE state while not running */
 	unsigned long dr[4];	/* guest DR0-DR3 while not running */
+	/*
+	 * The VMCB as the last VMRUN was given it: after VMEXIT_INVALID the
+	 * save area need not hold it any more (svm_fail.c).
+	 */
+	struct svm_entry_state entry;
 };
 
 /* npt.c */
@@ -81,6 +87,9 @@ void svm_percpu_unsetup(void);
 /* svm.c: CPUID 8000_000Ah EDX.DecodeAssists, read at probe. */
 extern bool svm_has_decode_assists;
 void svm_vcpu_reset(struct mkvm_vcpu *vcpu);
+
+/* svm_fail.c */
+int svm_explain_entry(struct mkvm_vcpu *vcpu);
 
 /* svm_exit.c */
 int svm_handle_exit(struct mkvm_vcpu *vcpu);

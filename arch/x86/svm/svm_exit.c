@@ -329,22 +329,23 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 	struct svm_vcpu *svm = vcpu->be;
 	u64 code = svm->vmcb->control.exit_code;
 	int (*fn)(struct mkvm_vcpu *vcpu) = NULL;
+	bool invalid = lower_32_bits(code) == lower_32_bits(SVM_EXIT_INVALID);
 	int r;
 
 	/*
 	 * Every exit is counted and traced, those that end in an error too
 	 * (AMD APM Vol. 2, "#VMEXIT": EXITCODE, EXITINFO1/2 in the VMCB).
 	 */
-	mkvm_stat_exit(vcpu, code == SVM_EXIT_INVALID ? MKVM_STAT_EXIT_OTHER :
-		       code, code, svm->vmcb->control.exit_info_1,
+	mkvm_stat_exit(vcpu, invalid ? MKVM_STAT_EXIT_OTHER : code, code,
+		       svm->vmcb->control.exit_info_1,
 		       svm->vmcb->control.exit_info_2, svm->vmcb->save.rip);
-	if (code == SVM_EXIT_INVALID) {
-		/* VMRUN's consistency checks refused the state. */
-		vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-		vcpu->run->fail_entry.hardware_entry_failure_reason = code;
-		vcpu->run->fail_entry.cpu = vcpu->last_cpu;
-		return 0;
-	}
+	/*
+	 * VMRUN's consistency checks refused the state: say which one.  The
+	 * APM's EXITCODE is -1; QEMU writes it as 32 bits (0xffffffff),
+	 * which is also what KVM reports: both forms mean VMEXIT_INVALID.
+	 */
+	if (invalid)
+		return svm_explain_entry(vcpu);
 	if (code < SVM_EXIT_MAX)
 		fn = svm_exit_handlers[array_index_nospec(code, SVM_EXIT_MAX)].fn;
 	if (!fn)

@@ -477,6 +477,11 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
 	svm->tlb_gen = tlb_gen;
 	svm_inject_pending_irq(vcpu);
+	/*
+	 * What VMRUN is given, kept for svm_fail.c: a refused VMRUN may
+	 * leave other values in the save area.  About 1.7 KiB per entry.
+	 */
+	svm->entry.vmcb = *svm->vmcb;
 
 	mkvm_x86_tsc_aux_load_guest(vcpu);
 	kernel_fpu_begin();

@@ -9,9 +9,14 @@
 #ifndef MINIKVM_VMCB_H
 #define MINIKVM_VMCB_H
 
+/* Also built in userspace by the unit test of svm_check.c (see svm_check.h). */
+#ifdef __KERNEL__
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
+#include <asm/page.h>
+#endif
 
 /* Intercept vector 3, control area offset 00Ch (Table B-1). */
 #define SVM_ICPT_CR4_WRITE		BIT(16 + 4)	/* in intercept_cr */

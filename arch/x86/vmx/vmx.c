@@ -105,13 +105,14 @@ static int vmx_check_feature_control(void)
  * 1, or a control minikvm does not handle cannot be 0.
  */
 static int vmx_adjust_ctls(const char *what, u32 msr, u32 want, u32 forbid,
-			   u32 *ctl)
+			   u32 *ctl, u64 *capp)
 {
 	u32 must1, may1;
 	u64 cap;
 
 	if (vmx_rdmsr(msr, &cap))
 		return -EIO;
+	*capp = cap;	/* kept for the entry checker (vmx_fail.c) */
 	must1 = (u32)cap;
 	may1 = VMX_CTLS_ALLOWED1(cap);
 	if (want & ~may1) {
@@ -138,6 +139,7 @@ static int vmx_check_ept_vpid(u64 proc2_cap)
 
 	if (vmx_rdmsr(MSR_IA32_VMX_EPT_VPID_CAP, &ept))
 		return -EIO;
+	vmx_cfg.ept_vpid_cap = ept;
 	if (!(ept & IA32_VMX_EPT_CAP_WALK_4) || !(ept & IA32_VMX_EPT_CAP_WB) ||
 	    !(ept & IA32_VMX_EPT_CAP_INVEPT) ||
 	    !(ept & (IA32_VMX_EPT_CAP_INVEPT_SINGLE | IA32_VMX_EPT_CAP_INVEPT_ALL))) {
@@ -169,24 +171,26 @@ static int vmx_check_controls(u64 basic)
 	r = vmx_adjust_ctls("pin-based", true_ctls ?
 			    MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 			    MSR_IA32_VMX_PINBASED_CTLS,
-			    VMX_PIN_WANT, VMX_PIN_FORBID, &vmx_cfg.pin);
+			    VMX_PIN_WANT, VMX_PIN_FORBID, &vmx_cfg.pin,
+			    &vmx_cfg.pin_cap);
 	if (!r)
 		r = vmx_adjust_ctls("processor-based", true_ctls ?
 				    MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 				    MSR_IA32_VMX_PROCBASED_CTLS,
 				    VMX_PROC_WANT, VMX_PROC_FORBID,
-				    &vmx_cfg.proc);
+				    &vmx_cfg.proc, &vmx_cfg.proc_cap);
 	if (!r)
 		r = vmx_adjust_ctls("VM-exit", true_ctls ?
 				    MSR_IA32_VMX_TRUE_EXIT_CTLS :
 				    MSR_IA32_VMX_EXIT_CTLS,
-				    VMX_EXIT_WANT, VMX_EXIT_FORBID, &vmx_cfg.exit);
+				    VMX_EXIT_WANT, VMX_EXIT_FORBID, &vmx_cfg.exit,
+				    &vmx_cfg.exit_cap);
 	if (!r)
 		r = vmx_adjust_ctls("VM-entry", true_ctls ?
 				    MSR_IA32_VMX_TRUE_ENTRY_CTLS :
 				    MSR_IA32_VMX_ENTRY_CTLS,
 				    VMX_ENTRY_WANT, VMX_ENTRY_FORBID,
-				    &vmx_cfg.entry);
+				    &vmx_cfg.entry, &vmx_cfg.entry_cap);
 	if (r)
 		return r;
 	if (vmx_rdmsr(MSR_IA32_VMX_PROCBASED_CTLS2, &proc2_cap))
@@ -204,13 +208,14 @@ static int vmx_check_controls(u64 basic)
 	vmx_cfg.proc2_may1 = VMX_CTLS_ALLOWED1(proc2_cap);
 	r = vmx_adjust_ctls("secondary processor-based",
 			    MSR_IA32_VMX_PROCBASED_CTLS2, want2, ~want2,
-			    &vmx_cfg.proc2);
+			    &vmx_cfg.proc2, &vmx_cfg.proc2_cap);
 	if (r)
 		return r;
 	if (vmx_rdmsr(MSR_IA32_VMX_CR0_FIXED0, &vmx_cfg.cr0_fixed0) ||
 	    vmx_rdmsr(MSR_IA32_VMX_CR0_FIXED1, &vmx_cfg.cr0_fixed1) ||
 	    vmx_rdmsr(MSR_IA32_VMX_CR4_FIXED0, &vmx_cfg.cr4_fixed0) ||
-	    vmx_rdmsr(MSR_IA32_VMX_CR4_FIXED1, &vmx_cfg.cr4_fixed1))
+	    vmx_rdmsr(MSR_IA32_VMX_CR4_FIXED1, &vmx_cfg.cr4_fixed1) ||
+	    vmx_rdmsr(MSR_IA32_VMX_MISC, &vmx_cfg.misc))
 		return -EIO;
 	return 0;
 }

@@ -67,6 +67,7 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+#include "vmx_check.h"
 #include "vmx_regs.h"
 
 struct mkvm_vm;
@@ -84,6 +85,9 @@ struct vmx_config {
 	u32 pin, proc, proc2, exit, entry;
 	u32 proc2_may1;		/* secondary controls allowed to be 1 */
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	/* The capability MSRs the controls were chosen from, for vmx_fail.c. */
+	u64 pin_cap, proc_cap, proc2_cap, exit_cap, entry_cap;
+	u64 misc, ept_vpid_cap;	/* IA32_VMX_MISC, IA32_VMX_EPT_VPID_CAP */
 	bool vpid;		/* VPIDs with INVVPID */
 	bool invept_single;	/* else INVEPT all-context */
 	bool invvpid_single;	/* else INVVPID all-context */
@@ -137,6 +141,8 @@ struct vmx_vcpu {
 	unsigned long dr[4];	/* guest DR0-DR3 while not running */
 	unsigned long dr6;	/* guest DR6 while not running */
 	unsigned long host_cr3, host_cr4, host_fs_base;	/* (p) as in the VMCS */
+	/* What the last refused entry tried to load (vmx_fail.c). */
+	struct vmx_entry_state entry_state;
 };
 
 /* ept.c */
@@ -167,6 +173,10 @@ void vmx_write_cr4(struct mkvm_vcpu *vcpu, u64 cr4);
 void vmx_write_efer(struct mkvm_vcpu *vcpu, u64 efer);
 u64 vmx_read_cr0(void);
 u64 vmx_read_cr4(void);
+
+/* vmx_fail.c */
+void vmx_snapshot_entry(struct vmx_vcpu *vmx);
+int vmx_explain_entry(struct mkvm_vcpu *vcpu, u64 hw_reason);
 
 /* vmx_exit.c */
 int vmx_handle_exit(struct mkvm_vcpu *vcpu);

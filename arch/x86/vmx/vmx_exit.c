@@ -538,20 +538,13 @@ const struct mkvm_exit_handler vmx_exit_handlers[EXIT_REASON_MAX] = {
 
 /*
  * A VM exit for a failed VM entry (invalid guest state, MSR loading,
- * machine check): the guest never ran.  The exit qualification says which
- * check failed (SDM Vol. 3C, "VM-Entry Failures During or After Loading
- * Guest State").
+ * machine check): the guest never ran (SDM Vol. 3C, "VM-Entry Failures
+ * During or After Loading Guest State").  vmx_fail.c names the rule the
+ * state broke.
  */
 static int vmx_exit_failed_entry(struct mkvm_vcpu *vcpu, u32 reason)
 {
-	struct vmx_vcpu *vmx = vcpu->be;
-
-	pr_info_ratelimited("VM entry failed: exit reason %#x, qualification %#llx\n",
-			    reason, vmx->exit_qual);
-	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-	vcpu->run->fail_entry.hardware_entry_failure_reason = reason;
-	vcpu->run->fail_entry.cpu = vcpu->last_cpu;
-	return 0;
+	return vmx_explain_entry(vcpu, reason);
 }
 
 /**

@@ -1069,7 +1069,10 @@ static void vmx_handle_host_interrupt(const struct vmx_vcpu *vmx)
 	vmx_do_interrupt_irqoff(gate_offset(gate));
 }
 
-/* VMLAUNCH/VMRESUME refused (VMfail): KVM_EXIT_FAIL_ENTRY with the error. */
+/*
+ * VMLAUNCH/VMRESUME refused (VMfail): KVM_EXIT_FAIL_ENTRY with the error,
+ * and the rule broken (vmx_fail.c).
+ */
 static int vmx_entry_failed(struct mkvm_vcpu *vcpu, u32 insn_err)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
@@ -1077,12 +1080,7 @@ static int vmx_entry_failed(struct mkvm_vcpu *vcpu, u32 insn_err)
 	/* No exit reason: the trace gets all ones and the error in info1. */
 	mkvm_stat_exit(vcpu, MKVM_STAT_EXIT_OTHER, MKVM_STAT_EXIT_OTHER,
 		       insn_err, 0, vmx->rip);
-	pr_err_ratelimited("VM entry failed on CPU %d, VM-instruction error %u\n",
-			   vcpu->last_cpu, insn_err);
-	vcpu->run->exit_reason = KVM_EXIT_FAIL_ENTRY;
-	vcpu->run->fail_entry.hardware_entry_failure_reason = insn_err;
-	vcpu->run->fail_entry.cpu = vcpu->last_cpu;
-	return 0;
+	return vmx_explain_entry(vcpu, insn_err);
 }
 
 /**
@@ -1131,8 +1129,11 @@ int vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		/* A VM entry that failed after VMLAUNCH leaves it unlaunched. */
 		if (!(vmx->exit_reason & EXIT_REASON_FAILED_ENTRY))
 			vmx->launched = true;
+		else
+			vmx_snapshot_entry(vmx);
 	} else {
 		insn_err = vmx_insn_error();
+		vmx_snapshot_entry(vmx);
 	}
 	vmx_fpu_save_guest(vmx);
 	kernel_fpu_end();
