@@ -36,9 +36,11 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/minikvm.h>
 
+#include "minikvm/kvm_trace.h"
 #include "minikvm/kvm_util.h"
 #include "minikvm/processor.h"
 #include "minikvm/test_list.h"
@@ -88,8 +90,10 @@ static void run_case(const struct entry_case *c)
 	struct kvm_vcpu *vcpu;
 	struct kvm_regs r;
 	struct kvm_vm *vm;
+	struct minikvm_trace_record rec = { 0 }, last = { 0 };
+	struct kvm_trace trace;
 	struct state e;
-	int ret;
+	int ret, nr = 0;
 
 	TEST_REQUIRE(c->vendor == ANY ||
 		     (c->vendor == VMX ? host_cpu_is_intel() : host_cpu_is_amd()));
@@ -108,8 +112,20 @@ static void run_case(const struct entry_case *c)
 	}
 	TEST_ASSERT(!ret, "KVM_SET_REGS/SREGS refused the state: %s",
 		    errno_name(errno));
+	if (mkvm)
+		kvm_trace_map(&trace, vcpu_get_exit_trace_fd(vcpu, 64));
 	ret = __vcpu_run(vcpu);
 	TEST_ASSERT(!ret, "KVM_RUN: %s", errno_name(errno));
+	if (mkvm) {
+		/* The exit trace's last record is the refused entry. */
+		while (kvm_trace_next(&trace, &rec)) {
+			last = rec;
+			nr++;
+		}
+		TEST_ASSERT(nr > 0, "no trace record");
+		kvm_trace_unmap(&trace);
+		close(trace.fd);
+	}
 	if (want == RUNS || want == SHUTDOWN) {
 		TEST_ASSERT_KVM_EXIT_REASON(vcpu, want == RUNS ? KVM_EXIT_HLT :
 					    KVM_EXIT_SHUTDOWN);
@@ -131,6 +147,10 @@ static void run_case(const struct entry_case *c)
 				   "Intel SDM Vol. 3C" : "AMD APM Vol. 2"),
 			    "text '%s' does not name '%s' and the manual",
 			    fe->text, c->words);
+		TEST_ASSERT_EQ(last.flags, MINIKVM_TRACE_FAILED_ENTRY |
+			       MINIKVM_TRACE_USERSPACE);
+		TEST_ASSERT_EQ(last.kvm_exit_reason, KVM_EXIT_FAIL_ENTRY);
+		TEST_ASSERT_EQ(last.rule, c->rule);
 	}
 	/*
 	 * The refused entry changed nothing the guest would see.  Not so
