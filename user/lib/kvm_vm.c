@@ -21,9 +21,11 @@ int __kvm_create_vm(int kvm_fd, unsigned long type)
 
 struct kvm_vm *vm_create_type(unsigned long type)
 {
+	static unsigned int vms_created;
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));
 
 	TEST_ASSERT(vm, "out of memory");
+	vm->seq = __atomic_add_fetch(&vms_created, 1, __ATOMIC_RELAXED);
 	vm->kvm_fd = open_kvm_dev();
 	vm->type = type;
 	vm->fd = kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, type);

@@ -56,6 +56,7 @@ struct kvm_vm {
 	struct kvm_mem_region *regions;	/* memory slots added through us */
 	struct kvm_vcpu *vcpus;		/* vCPUs added through us */
 	unsigned int nr_vcpus;
+	unsigned int seq;		/* 1 for the process's first VM, 2... */
 
 	/* Guest execution (x86_vm.c, x86_paging.c); all 0 until set up. */
 	uint64_t pgd;			/* gpa of the PML4 */
@@ -237,6 +238,16 @@ void vcpu_run(struct kvm_vcpu *vcpu);
  * no KVM_RUN yet, as vcpu_run() does.  Temporary, see kvm_run.c.
  */
 void vcpu_run_skip_if_missing(int ret, int err);
+
+/*
+ * Differential runs (exit_log.c): with $MINIKVM_EXIT_LOG set, appends one
+ * normalized line describing what KVM_RUN returned (@ret, @err = errno)
+ * to that file.  __vcpu_run() calls it after every KVM_RUN.
+ */
+void exit_log_record(struct kvm_vcpu *vcpu, int ret, int err);
+
+/* The test case running in this process (test_list.c), "-" outside one. */
+extern const char *kvm_test_case_name;
 
 /* Returns the name of exit reason @reason ("KVM_EXIT_IO") or "unknown". */
 const char *vcpu_exit_reason_str(uint32_t reason);
