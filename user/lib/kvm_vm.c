@@ -29,6 +29,7 @@ struct kvm_vm *vm_create_type(unsigned long type)
 	vm->kvm_fd = open_kvm_dev();
 	vm->type = type;
 	vm->fd = kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, type);
+	vm->stats_fd = stats_fd_for_watchers(vm->fd);
 	return vm;
 }
 
@@ -45,6 +46,8 @@ void kvm_vm_free(struct kvm_vm *vm)
 		return;
 	while (vm->vcpus)
 		vcpu_free(vm->vcpus);
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	if (vm->kvm_fd >= 0)
