@@ -7,8 +7,9 @@
 # sequences compared test case by test case inside the machine
 # (scripts/diffrun-guest.sh).  Also `make diffrun`.
 #
-# Usage: scripts/diffrun.sh [--machine svm|vmx] [--out DIR] [TEST...]
+# Usage: scripts/diffrun.sh [--machine svm|vmx] [--kernel VER] [--out DIR] [TEST...]
 #   --machine   svm (default; QEMU, 2 CPUs) or vmx (Bochs, 1 CPU, slow)
+#   --kernel    kernel to boot (testvm.sh's default otherwise)
 #   --out DIR   testvm.sh's outputs (default build/diffrun/MACHINE); the
 #               report is DIR/report
 #   TEST...     selftest binaries (default: every one, but hotplug_test)
@@ -22,12 +23,13 @@
 set -eu
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MACHINE=svm OUT="" TESTS=()
+MACHINE=svm OUT="" TESTS=() KERNEL=()
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--machine) MACHINE=${2:?--machine needs svm or vmx}; shift ;;
 	--out) OUT=${2:?--out needs a directory}; shift ;;
+	--kernel) KERNEL=(--kernel "${2:?--kernel needs a version}"); shift ;;
 	-h | --help) sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
 	-*) echo "diffrun.sh: unknown option $1" >&2; exit 2 ;;
 	*) TESTS+=("$1") ;;
@@ -54,7 +56,7 @@ done
 
 mkdir -p "$OUT"
 rc=0
-"$TOP/scripts/testvm.sh" --machine "$MACHINE" "${MACHINE_ARGS[@]}" \
+"$TOP/scripts/testvm.sh" --machine "$MACHINE" "${MACHINE_ARGS[@]}" "${KERNEL[@]}" \
 	--module "$TOP/minikvm.ko" --targets minikvm,kvm --keep-going \
 	--out "$OUT" "${FILES[@]}" --file "$TOP/selftests/diffrun-expected.txt" \
 	"$TOP/scripts/diffrun-guest.sh" >"$OUT/run.log" 2>&1 || rc=$?
