@@ -107,7 +107,7 @@ RUNNER=(--file "$TOP/build/bin/minikvm-run" --file "$TOP/build/runner/demo.bin"
 diffrun() {
 	local dir="$TOP/build/testvm/$1" rc=0
 	mkdir -p "$dir"
-	scripts/diffrun.sh --machine svm --kernel "$KVER" --out "$dir" \
+	scripts/diffrun.sh --machine svm --kernel "$KVER" --no-build --out "$dir" \
 		"${MAIN[@]}" >"$dir/diffrun.log" 2>&1 || rc=$?
 	echo "$rc" >"$dir/rc"
 }
