@@ -46,22 +46,34 @@ const char *kvm_test_case_name = "-";
 /* The log's fd: -2 until the environment is read, -1 when off. */
 static int exit_log_fd = -2;
 
+/*
+ * Opens the log on first use.  Threads of one test may get here together:
+ * each opens, one wins the exchange and the others close theirs, so that
+ * no thread sees "off" while the log is being opened.
+ */
 static int exit_log_open(void)
 {
+	int fd = __atomic_load_n(&exit_log_fd, __ATOMIC_ACQUIRE);
+	int expected = -2;
 	const char *path;
 
-	if (exit_log_fd != -2)
-		return exit_log_fd;
+	if (fd != -2)
+		return fd;
 	path = getenv(EXIT_LOG_ENV);
-	exit_log_fd = -1;
+	fd = -1;
 	if (path && *path) {
-		exit_log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-				   0644);
-		if (exit_log_fd < 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
 			fprintf(stderr, "# %s=%s: %s\n", EXIT_LOG_ENV, path,
 				strerror(errno));
 	}
-	return exit_log_fd;
+	if (!__atomic_compare_exchange_n(&exit_log_fd, &expected, fd, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (fd >= 0)
+			close(fd);
+		fd = expected;
+	}
+	return fd;
 }
 
 /* A line being built: the text, its length, and whether it overflowed. */
@@ -222,7 +234,6 @@ void exit_log_record(struct kvm_vcpu *vcpu, int ret, int err)
 		/* A short log would read as a divergence: say so once. */
 		fprintf(stderr, "# %s: write failed, log truncated\n",
 			EXIT_LOG_ENV);
-		close(fd);
-		exit_log_fd = -1;
+		__atomic_store_n(&exit_log_fd, -1, __ATOMIC_RELEASE);
 	}
 }
