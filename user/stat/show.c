@@ -36,7 +36,7 @@ static int row_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* The value of @name in @prev's VM and vCPU sets, 0 if absent. */
+/* Statistic @name of @s: the vCPUs' sum, else the VM's; NULL if absent. */
 static const struct stat_val *find_any(const struct proc_snap *s,
 				       const char *name)
 {
@@ -121,7 +121,7 @@ static void show_hists(FILE *f, const struct proc_snap *now,
 	const struct stat_set *sets[] = { &now->total, &now->vm };
 	const struct stat_val *v, *p;
 	char mean[24], p50[24], p99[24];
-	struct hrow *rows;
+	struct hrow *rows, *r;
 	unsigned int i, j, k, n = 0;
 	size_t len;
 
@@ -133,8 +133,7 @@ static void show_hists(FILE *f, const struct proc_snap *now,
 			v = &sets[j]->s[i];
 			if ((v->flags & KVM_STATS_TYPE_MASK) != KVM_STATS_TYPE_LOG_HIST)
 				continue;
-			struct hrow *r = &rows[n];
-
+			r = &rows[n];
 			r->v = calloc(v->size, sizeof(*r->v));
 			if (!r->v)
 				continue;
@@ -167,8 +166,7 @@ static void show_hists(FILE *f, const struct proc_snap *now,
 		"Exit reason / histogram", "Count", "Rate/s", "Mean~",
 		"Median", "p99", prev && dt > 0 ? "last interval" : "whole run");
 	for (i = 0; i < n; i++) {
-		struct hrow *r = &rows[i];
-
+		r = &rows[i];
 		snprintf(mean, sizeof(mean), "-");
 		snprintf(p50, sizeof(p50), "-");
 		snprintf(p99, sizeof(p99), "-");
