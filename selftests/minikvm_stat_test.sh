@@ -7,8 +7,8 @@
 #
 #  - `minikvm-stat -p PID --once --dump` twice, a second apart: vcpu0's
 #    exits and io_exits (names minikvm and KVM share) are there and grow;
-#    on minikvm also exit_<vendor>_cpuid and exit_<vendor>_ioio or
-#    _io_instruction and their cycle histograms, and guest_cycles_hist;
+#    on minikvm also exit_<vendor>_cpuid and exit_svm_ioio or exit_vmx_io
+#    and their cycle histograms, and guest_cycles_hist;
 #  - the text table (--once) names the process and shows exits;
 #  - live mode (-d 0.2 --log) refreshes with per-second rates and ends
 #    with status 0 on SIGINT;
@@ -103,7 +103,7 @@ ok $? "vcpu0 io_exits present and growing"
 
 if grep -q "hv minikvm" "$tmp/d1"; then
 	cpuid=$(first_match "$tmp/d2" '^exit_(svm|vmx)_cpuid$')
-	io=$(first_match "$tmp/d2" '^exit_(svm|vmx)_(ioio|io_instruction)$')
+	io=$(first_match "$tmp/d2" '^exit_(svm|vmx)_(ioio|io)$')
 	{ [ -n "$cpuid" ] && grows "$tmp/d1" "$tmp/d2" "$cpuid"; }
 	ok $? "minikvm: ${cpuid:-exit_<vendor>_cpuid} present and growing"
 	{ [ -n "$io" ] && grows "$tmp/d1" "$tmp/d2" "$io"; }
