@@ -8,6 +8,9 @@
 #   make selftests    build/selftests/* (static) and build/unit/* (cmocka)
 #   make check        every test: unit tests, then both test machines
 #   make demo         the main job: boot the SVM test machine, show minikvm
+#   make diffrun      differential run on the SVM test machine: every selftest's
+#                     exits on minikvm and on KVM, compared (scripts/diffrun.sh;
+#                     DIFFRUN_MACHINE=vmx for Bochs)
 #   make clean
 #
 # KDIR: the running kernel's build directory when it exists, else the newest
@@ -23,7 +26,7 @@ endif
 
 O := $(CURDIR)/build
 
-.PHONY: all module user selftests unit check demo clean
+.PHONY: all module user selftests unit check demo diffrun clean
 
 all: module user selftests
 
@@ -46,6 +49,10 @@ check:
 
 demo:
 	scripts/demo.sh
+
+DIFFRUN_MACHINE ?= svm
+diffrun:
+	scripts/diffrun.sh --machine $(DIFFRUN_MACHINE)
 
 clean:
 	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -19,6 +19,10 @@
 #                      twice as slowly with two)
 #      vmx-hotplug     hotplug_test with two CPUs, all targets in one boot
 #      novirt          a QEMU CPU without SVM: minikvm.ko must refuse to load
+#      diffrun-svm     differential run (scripts/diffrun.sh): every selftest
+#                      against minikvm and KVM with their exits recorded,
+#                      compared case by case; only divergences not listed in
+#                      selftests/diffrun-expected.txt fail (about 30 s)
 #    The QEMU runs go one after another on one core while the Bochs runs go
 #    on the other,
 # 5. ends with one line "N passed, N failed, N skipped" over all of it; exit
@@ -92,10 +96,23 @@ boot() {
 }
 
 # minikvm-run and its demo guests, for selftests/runner_demo_test.sh and
-# selftests/tracepoints_test.sh.
+# selftests/tracepoints_test.sh; minikvm-stat watching loop64.elf, for
+# selftests/minikvm_stat_test.sh.
 RUNNER=(--file "$TOP/build/bin/minikvm-run" --file "$TOP/build/runner/demo.bin"
 	--file "$TOP/build/runner/demo64.elf" selftests/runner_demo_test.sh
-	selftests/tracepoints_test.sh)
+	selftests/tracepoints_test.sh
+	--file "$TOP/build/bin/minikvm-stat" --file "$TOP/build/runner/loop64.elf"
+	selftests/minikvm_stat_test.sh)
+
+# diffrun RUN: scripts/diffrun.sh on the SVM machine, in build/testvm/RUN
+# (its run.log is the console, diffrun.log the report).
+diffrun() {
+	local dir="$TOP/build/testvm/$1" rc=0
+	mkdir -p "$dir"
+	scripts/diffrun.sh --machine svm --kernel "$KVER" --no-build --out "$dir" \
+		"${MAIN[@]}" >"$dir/diffrun.log" 2>&1 || rc=$?
+	echo "$rc" >"$dir/rc"
+}
 
 # The runs of one emulator, one after another (each emulator gets a core).
 svm_runs() {
@@ -105,6 +122,7 @@ svm_runs() {
 	# A CPU with RDTSCP: the guest's TSC_AUX is switched in and out.
 	boot svm-rdtscp --machine svm --cpu qemu64,+svm,+npt,+rdtscp --smp 2 \
 		--targets "$TARGETS" "$TOP/build/selftests/cpuid_msr_test"
+	diffrun diffrun-svm
 }
 vmx_runs() {
 	boot vmx --machine vmx --targets "$TARGETS" "${MAIN[@]}" "${RUNNER[@]}"
@@ -136,9 +154,11 @@ for dir in build/testvm/*/; do
 	fi
 	if [ "$rc" -ne 0 ]; then
 		cat "$dir/run.log"
+		[ ! -f "$dir/diffrun.log" ] || cat "$dir/diffrun.log"
 		[ "$counted_fail" -gt 0 ] || fail=$((fail + 1))
 	else
 		grep -E '^(svm|vmx)/' "$dir/run.log" || true
+		grep -hE '^diffrun \(' "$dir/diffrun.log" 2>/dev/null || true
 	fi
 done
 

@@ -17,7 +17,7 @@ set -eu
 
 # Packages of each group. xz-utils/zstd decompress kernel modules shipped as
 # .ko.xz/.ko.zst by newer kernels (testvm.sh decompresses them on the host).
-PKGS_build="gcc make linux-headers-amd64 libelf-dev zlib1g-dev libcmocka-dev pkg-config"
+PKGS_build="gcc make linux-headers-amd64 libelf-dev zlib1g-dev libcmocka-dev pkg-config python3"
 PKGS_svm="qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils zstd"
 PKGS_vmx="bochs bochsbios vgabios grub-pc-bin grub-common xorriso mtools linux-image-amd64 busybox-static cpio xz-utils zstd"
 

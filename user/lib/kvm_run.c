@@ -7,6 +7,8 @@
  * everything else treats the exit fields exactly as KVM 6.1 documents them
  * (Documentation/virt/kvm/api.rst, "struct kvm_run").
  */
+#include <errno.h>
+
 #include <linux/minikvm.h>
 
 #include "minikvm/kvm_util.h"
@@ -14,7 +16,12 @@
 
 int __vcpu_run(struct kvm_vcpu *vcpu)
 {
-	return ioctl(vcpu->fd, KVM_RUN, NULL);
+	int ret = ioctl(vcpu->fd, KVM_RUN, NULL);
+	int err = errno;
+
+	exit_log_record(vcpu, ret, err);
+	errno = err;
+	return ret;
 }
 
 /*

@@ -36,6 +36,15 @@ int vcpu_get_stats_fd(struct kvm_vcpu *vcpu)
 	return vcpu_ioctl(vcpu, KVM_GET_STATS_FD, NULL);
 }
 
+int stats_fd_for_watchers(int fd_of)
+{
+	const char *env = getenv("MINIKVM_STATS_FDS");
+
+	if (!env || !*env)
+		return -1;
+	return ioctl(fd_of, KVM_GET_STATS_FD, NULL);
+}
+
 /* pread()s exactly @len bytes at @off; asserts. */
 static void stats_pread(int fd, void *buf, size_t len, off_t off,
 			const char *what)

@@ -25,6 +25,7 @@ struct kvm_vcpu *vm_vcpu_add(struct kvm_vm *vm, uint32_t id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	vcpu->fd = vm_ioctl(vm, KVM_CREATE_VCPU, (unsigned long)id);
+	vcpu->stats_fd = stats_fd_for_watchers(vcpu->fd);
 
 	size = kvm_ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	TEST_ASSERT(size >= (int)sizeof(struct kvm_run),
@@ -64,6 +65,8 @@ void vcpu_free(struct kvm_vcpu *vcpu)
 	}
 	if (vcpu->run && vcpu->run != MAP_FAILED)
 		munmap(vcpu->run, vcpu->run_size);
+	if (vcpu->stats_fd >= 0)
+		close(vcpu->stats_fd);
 	if (vcpu->fd >= 0)
 		close(vcpu->fd);
 	free(vcpu);

@@ -21,12 +21,15 @@ int __kvm_create_vm(int kvm_fd, unsigned long type)
 
 struct kvm_vm *vm_create_type(unsigned long type)
 {
+	static unsigned int vms_created;
 	struct kvm_vm *vm = calloc(1, sizeof(*vm));
 
 	TEST_ASSERT(vm, "out of memory");
+	vm->seq = __atomic_add_fetch(&vms_created, 1, __ATOMIC_RELAXED);
 	vm->kvm_fd = open_kvm_dev();
 	vm->type = type;
 	vm->fd = kvm_ioctl(vm->kvm_fd, KVM_CREATE_VM, type);
+	vm->stats_fd = stats_fd_for_watchers(vm->fd);
 	return vm;
 }
 
@@ -43,6 +46,8 @@ void kvm_vm_free(struct kvm_vm *vm)
 		return;
 	while (vm->vcpus)
 		vcpu_free(vm->vcpus);
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);
 	if (vm->fd >= 0)
 		close(vm->fd);
 	if (vm->kvm_fd >= 0)

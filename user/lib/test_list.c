@@ -43,6 +43,7 @@ static void run_case(const struct kvm_test *t)
 	if (!pid) {
 		close(pipefd[0]);
 		ksft_case_skip_fd = pipefd[1];
+		kvm_test_case_name = t->name;
 		alarm(case_timeout());
 		t->fn();
 		fflush(stdout);

@@ -71,8 +71,14 @@ int svm_explain_entry(struct mkvm_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = vcpu->be;
 	struct svm_entry_state *st = &svm->entry;
+	u32 inj = st->vmcb.control.event_inj;
+	u32 inj_err = st->vmcb.control.event_inj_err;
 	u32 rule;
 
+	/* The control area as given, but for what svm_vcpu_run() kept. */
+	st->vmcb.control = svm->vmcb->control;
+	st->vmcb.control.event_inj = inj;
+	st->vmcb.control.event_inj_err = inj_err;
 	st->cr4_mbz = ~svm_cr4_known();
 	st->efer_mbz = ~svm_efer_known();
 	st->maxphyaddr = boot_cpu_data.x86_phys_bits;

@@ -478,10 +478,13 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	svm->tlb_gen = tlb_gen;
 	svm_inject_pending_irq(vcpu);
 	/*
-	 * What VMRUN is given, kept for svm_fail.c: a refused VMRUN may
-	 * leave other values in the save area.  About 1.7 KiB per entry.
+	 * What VMRUN is given that a refused VMRUN may overwrite (QEMU
+	 * stores its host state in the save area and clears EVENTINJ), kept
+	 * for svm_fail.c.  The control area's other fields stay as they were.
 	 */
-	svm->entry.vmcb = *svm->vmcb;
+	svm->entry.vmcb.save = svm->vmcb->save;
+	svm->entry.vmcb.control.event_inj = c->event_inj;
+	svm->entry.vmcb.control.event_inj_err = c->event_inj_err;
 
 	mkvm_x86_tsc_aux_load_guest(vcpu);
 	kernel_fpu_begin();

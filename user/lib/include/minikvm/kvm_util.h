@@ -46,6 +46,7 @@ struct kvm_vcpu {
 	size_t run_size;		/* KVM_GET_VCPU_MMAP_SIZE */
 	struct kvm_vcpu *next;		/* next vCPU of the same VM */
 	bool retry_eintr;		/* vcpu_run() re-enters after -EINTR */
+	int stats_fd;			/* kept open for minikvm-stat, or -1 */
 };
 
 /* One virtual machine. */
@@ -56,6 +57,8 @@ struct kvm_vm {
 	struct kvm_mem_region *regions;	/* memory slots added through us */
 	struct kvm_vcpu *vcpus;		/* vCPUs added through us */
 	unsigned int nr_vcpus;
+	unsigned int seq;		/* 1 for the process's first VM, 2... */
+	int stats_fd;			/* kept open for minikvm-stat, or -1 */
 
 	/* Guest execution (x86_vm.c, x86_paging.c); all 0 until set up. */
 	uint64_t pgd;			/* gpa of the PML4 */
@@ -238,6 +241,16 @@ void vcpu_run(struct kvm_vcpu *vcpu);
  */
 void vcpu_run_skip_if_missing(int ret, int err);
 
+/*
+ * Differential runs (exit_log.c): with $MINIKVM_EXIT_LOG set, appends one
+ * normalized line describing what KVM_RUN returned (@ret, @err = errno)
+ * to that file.  __vcpu_run() calls it after every KVM_RUN.
+ */
+void exit_log_record(struct kvm_vcpu *vcpu, int ret, int err);
+
+/* The test case running in this process (test_list.c), "-" outside one. */
+extern const char *kvm_test_case_name;
+
 /* Returns the name of exit reason @reason ("KVM_EXIT_IO") or "unknown". */
 const char *vcpu_exit_reason_str(uint32_t reason);
 
@@ -269,6 +282,16 @@ int __vm_get_stats_fd(struct kvm_vm *vm);
 int vm_get_stats_fd(struct kvm_vm *vm);
 int __vcpu_get_stats_fd(struct kvm_vcpu *vcpu);
 int vcpu_get_stats_fd(struct kvm_vcpu *vcpu);
+
+/*
+ * With $MINIKVM_STATS_FDS set (non-empty), vm_create*() and vm_vcpu_add()
+ * keep a stats fd of each VM and vCPU open until it is freed, so that
+ * minikvm-stat, in another process, can take a copy (pidfd_getfd()) and
+ * read it: minikvm and KVM both refuse KVM_GET_STATS_FD on a VM or vCPU fd
+ * from a process other than the VM's creator.  Returns @fd_of's stats fd,
+ * or -1 when the variable is unset or the ioctl fails.
+ */
+int stats_fd_for_watchers(int fd_of);
 
 /* Reads the header at offset 0 of @stats_fd; asserts. */
 void read_stats_header(int stats_fd, struct kvm_stats_header *header);

@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# doc_names.sh - the names that Documentation/ cites exist in the code.
+# doc_names_test.sh - the names that Documentation/ cites exist in the code.
 #
-# Usage: selftests/unit/doc_names.sh [DOC...]   (default: README.md, Documentation/*.md)
+# Usage: selftests/unit/doc_names_test.sh [DOC...]   (default: README.md, Documentation/*.md)
 #
 # Reads every `backquoted` name of the documents and checks it, from the
 # top of the tree:
@@ -16,8 +16,9 @@
 #   `struct name`             some file there defines struct name; KVM's
 #                             struct kvm_* are looked up in <linux/kvm.h>
 #   `name[]`                  some file there defines the array
-#   `exit_svm_X`, `exit_vmx_X` (statistic names, with or without _hist):
-#                             X is in the vendor's exit table, or "other"
+#   `exit_svm_x`, `exit_vmx_x` (statistic names, with or without _hist):
+#                             x is lower case, and in upper case in the
+#                             vendor's exit table, or "other"
 # One TAP test point per document; a missing name is printed as a
 # diagnostic.  Exit status 1 when a document cites a missing name.
 
@@ -89,6 +90,10 @@ check_name() {
 		;;
 	exit_svm_* | exit_vmx_*)
 		name=${n#exit_???_} name=${name%_hist}
+		# The statistics spell the table's names in lower case.
+		[ "$name" = "${name,,}" ] ||
+			{ echo "statistic names are lower case"; return 1; }
+		[ "$name" = other ] || name=${name^^}
 		exit_name "${n:5:3}" "$name" ||
 			{ echo "no exit code $name in the ${n:5:3} table"; return 1; }
 		;;
