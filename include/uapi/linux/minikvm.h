@@ -212,9 +212,11 @@ struct minikvm_trace_record {
 	__u64 tsc;		/* host TSC at the VM exit */
 	__u64 reason;		/* VMX: exit reason (all 32 bits); SVM: EXITCODE */
 	__u64 info1;		/* VMX: exit qualification; SVM: EXITINFO1 */
-	__u64 info2;		/* VMX: guest-physical address (EPT exits),
-				 * else VM-exit interruption information;
-				 * SVM: EXITINFO2 */
+	/*
+	 * VMX: guest-physical address (EPT exits), else VM-exit interruption
+	 * information; SVM: EXITINFO2
+	 */
+	__u64 info2;
 	__u64 rip;		/* guest RIP at the exit */
 	__u64 cycles;		/* exit to next entry, or to KVM_RUN's return */
 	__u32 flags;		/* MINIKVM_TRACE_* */
