@@ -15,8 +15,8 @@
 #                      minikvm, then the real KVM modules, then both loaded
 #                      (coexist: each must refuse VMs while the other runs
 #                      them)
-#      vmx             the same but hotplug_test, with one CPU (Bochs runs
-#                      twice as slowly with two)
+#      vmx             the same but hotplug_test and minikvm_stat_test.sh,
+#                      with one CPU (Bochs runs twice as slowly with two)
 #      vmx-hotplug     hotplug_test with two CPUs, all targets in one boot
 #      novirt          a QEMU CPU without SVM: minikvm.ko must refuse to load
 #      diffrun-svm     differential run (scripts/diffrun.sh): every selftest
@@ -96,12 +96,15 @@ boot() {
 }
 
 # minikvm-run and its demo guests, for selftests/runner_demo_test.sh and
-# selftests/tracepoints_test.sh; minikvm-stat watching loop64.elf, for
-# selftests/minikvm_stat_test.sh.
+# selftests/tracepoints_test.sh.
 RUNNER=(--file "$TOP/build/bin/minikvm-run" --file "$TOP/build/runner/demo.bin"
 	--file "$TOP/build/runner/demo64.elf" selftests/runner_demo_test.sh
-	selftests/tracepoints_test.sh
-	--file "$TOP/build/bin/minikvm-stat" --file "$TOP/build/runner/loop64.elf"
+	selftests/tracepoints_test.sh)
+# minikvm-stat watching loop64.elf, for selftests/minikvm_stat_test.sh: on
+# the SVM machine only.  On the one-CPU Bochs machine, loop64.elf under
+# kvm_intel left the shell no time to run minikvm-stat within the run's
+# timeout (minikvm passes there; Documentation/testing.md).
+STAT=(--file "$TOP/build/bin/minikvm-stat" --file "$TOP/build/runner/loop64.elf"
 	selftests/minikvm_stat_test.sh)
 
 # diffrun RUN: scripts/diffrun.sh on the SVM machine, in build/testvm/RUN
@@ -118,7 +121,7 @@ diffrun() {
 svm_runs() {
 	boot novirt --machine svm --cpu qemu64,-svm --targets none \
 		--file "$TOP/minikvm.ko" selftests/no_virt_load_test.sh
-	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}" "${RUNNER[@]}"
+	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}" "${RUNNER[@]}" "${STAT[@]}"
 	# A CPU with RDTSCP: the guest's TSC_AUX is switched in and out.
 	boot svm-rdtscp --machine svm --cpu qemu64,+svm,+npt,+rdtscp --smp 2 \
 		--targets "$TARGETS" "$TOP/build/selftests/cpuid_msr_test"
