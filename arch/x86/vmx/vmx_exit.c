@@ -536,17 +536,6 @@ const struct mkvm_exit_handler vmx_exit_handlers[EXIT_REASON_MAX] = {
 	VMX_EXIT(VMFUNC, vmx_exit_ud),
 };
 
-/*
- * A VM exit for a failed VM entry (invalid guest state, MSR loading,
- * machine check): the guest never ran (SDM Vol. 3C, "VM-Entry Failures
- * During or After Loading Guest State").  vmx_fail.c names the rule the
- * state broke.
- */
-static int vmx_exit_failed_entry(struct mkvm_vcpu *vcpu, u32 reason)
-{
-	return vmx_explain_entry(vcpu, reason);
-}
-
 /**
  * vmx_handle_exit() - dispatch the VM exit just taken
  * @vcpu: the vCPU
@@ -573,8 +562,13 @@ int vmx_handle_exit(struct mkvm_vcpu *vcpu)
 		       basic == EXIT_REASON_EPT_VIOLATION ||
 		       basic == EXIT_REASON_EPT_MISCONFIG ? vmx->exit_gpa :
 		       vmx->exit_intr_info, vmx->rip);
+	/*
+	 * A failed VM entry (invalid guest state, MSR loading, machine
+	 * check): the guest never ran (SDM Vol. 3C, "VM-Entry Failures During
+	 * or After Loading Guest State"); vmx_fail.c names the rule broken.
+	 */
 	if (reason & EXIT_REASON_FAILED_ENTRY)
-		return vmx_exit_failed_entry(vcpu, reason);
+		return vmx_explain_entry(vcpu, reason);
 	if (basic < EXIT_REASON_MAX)
 		fn = vmx_exit_handlers[array_index_nospec(basic, EXIT_REASON_MAX)].fn;
 	if (!fn)
