@@ -43,9 +43,18 @@ long mkvm_check_extension(long cap)
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_BINARY_STATS_FD:
 	case MINIKVM_CAP_EXIT_TRACE:	/* minikvm's own (kmod/trace.c) */
+	case KVM_CAP_EXT_CPUID:		/* KVM_GET_SUPPORTED_CPUID, *_CPUID2 */
+	case KVM_CAP_GET_TSC_KHZ:	/* the vCPU's KVM_GET_TSC_KHZ */
+		return 1;
+	case KVM_CAP_VCPU_EVENTS:	/* arch/x86/events.c */
+	case KVM_CAP_USER_NMI:		/* KVM_NMI, same file */
 		return 1;
 	case KVM_CAP_IMMEDIATE_EXIT:
-		/* Honoured wherever KVM_RUN exists (not on VMX yet). */
+		/* Honoured wherever KVM_RUN exists (both backends have it). */
+		return !!mkvm_be->vcpu_run;
+	case KVM_CAP_SET_GUEST_DEBUG:
+	case KVM_CAP_DEBUGREGS:
+		/* Both backends debug guests (arch/x86/debug.c). */
 		return !!mkvm_be->vcpu_run;
 	case KVM_CAP_MULTI_ADDRESS_SPACE:
 		return MKVM_ADDRESS_SPACES;
@@ -57,6 +66,13 @@ long mkvm_check_extension(long cap)
 		return MKVM_MAX_VCPUS;
 	case KVM_CAP_MAX_VCPU_ID:
 		return MKVM_MAX_VCPU_IDS;
+	case KVM_CAP_XSAVE:	/* KVM_GET/SET_XSAVE: x87 and SSE at least */
+		return 1;
+	case KVM_CAP_XCRS:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
+	case KVM_CAP_XSAVE2:	/* KVM_GET_XSAVE2's size */
+		return max_t(long, mkvm_x86_xsave_size(mkvm_x86_xcr0_supported),
+			     sizeof(struct kvm_xsave));
 	default:
 		return 0;
 	}
@@ -74,6 +90,11 @@ static long mkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return mkvm_vm_create(arg);
 	case KVM_GET_VCPU_MMAP_SIZE:
 		return arg ? -EINVAL : MKVM_VCPU_MMAP_PAGES * PAGE_SIZE;
+	/* CPUID and MSRs (arch/x86/cpuid.c, msr.c). */
+	case KVM_GET_SUPPORTED_CPUID:
+		return mkvm_x86_get_supported_cpuid((void __user *)arg);
+	case KVM_GET_MSR_INDEX_LIST:
+		return mkvm_x86_get_msr_index_list((void __user *)arg);
 	default:
 		/* KVM answers unknown system ioctls with -EINVAL. */
 		return -EINVAL;
@@ -98,11 +119,13 @@ static bool mkvm_backend_complete(const struct mkvm_backend *be)
 {
 	bool runs = be->vm_init && be->vm_destroy && be->vcpu_create &&
 		    be->vcpu_free && be->vcpu_run && be->vcpu_load_state &&
-		    be->vcpu_save_state && be->map_gfn && be->unmap_range;
+		    be->vcpu_save_state && be->map_gfn && be->unmap_range &&
+		    be->msr_access && be->protect_range;
 	bool runs_none = !be->vm_init && !be->vm_destroy &&
 			 !be->vcpu_create && !be->vcpu_free && !be->vcpu_run &&
 			 !be->vcpu_load_state && !be->vcpu_save_state &&
-			 !be->map_gfn && !be->unmap_range;
+			 !be->map_gfn && !be->unmap_range && !be->msr_access &&
+			 !be->protect_range;
 
 	/* The run ops come all together, or not at all (no KVM_RUN). */
 	return be->name && be->probe && be->setup && be->unsetup &&

@@ -7,14 +7,13 @@
  * Context: process context; updates are serialised by mkvm_vm.slots_lock.
  */
 #include <linux/mm.h>
-#include <linux/smp.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "minikvm.h"
 
-/* Flags minikvm accepts (dirty logging comes later). */
-#define MKVM_MEM_FLAGS_VALID	KVM_MEM_READONLY
+/* Flags minikvm accepts: KVM's on x86. */
+#define MKVM_MEM_FLAGS_VALID	(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY)
 
 static bool mkvm_slot_overlaps(struct mkvm_vm *vm, u32 id, u64 start,
 			       u64 end)
@@ -73,10 +72,10 @@ static int mkvm_check_region(const struct kvm_userspace_memory_region *mem)
 
 /*
  * Forget the guest frames [gfn, gfn + npages): the backend drops its
- * mappings and every vCPU will flush its TLB before its next entry.  A vCPU
- * running right now may still reach the pages through its TLB, so every
- * CPU is interrupted (which takes a running guest out through its INTR
- * intercept) before the pages are unpinned, marked dirty if writable.
+ * mappings, then every vCPU in guest mode is kicked out and every vCPU
+ * flushes its guest TLB before its next entry (mkvm_flush_remote_tlbs()),
+ * and only then are the pages unpinned, marked dirty if writable: no CPU
+ * can reach them any more.
  */
 static void mkvm_unpin_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
 {
@@ -87,9 +86,7 @@ static void mkvm_unpin_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
 		return;	/* nothing pinned: nothing mapped */
 	if (mkvm_be->unmap_range)
 		mkvm_be->unmap_range(vm, gfn, npages);
-	atomic_inc(&vm->tlb_gen);
-	vm->stat.remote_tlb_flush_requests++;
-	kick_all_cpus_sync();
+	mkvm_flush_remote_tlbs(vm);
 	xa_for_each_range(&vm->pinned, i, page, gfn, gfn + npages - 1) {
 		bool dirty = xa_get_mark(&vm->pinned, i, MKVM_PIN_WRITABLE);
 
@@ -104,6 +101,7 @@ static int mkvm_slot_delete(struct mkvm_vm *vm, struct mkvm_memslot *old)
 	if (!old)
 		return -EINVAL;
 	mkvm_unpin_range(vm, old->base_gfn, old->npages);
+	mkvm_dirty_log_disable(old);
 	xa_erase(&vm->slots, old->id);
 	vm->nr_slot_pages -= old->npages;
 	kfree(old);
@@ -130,9 +128,17 @@ static int mkvm_slot_create(struct mkvm_vm *vm,
 	slot->base_gfn = gfn;
 	slot->npages = npages;
 	slot->userspace_addr = mem->userspace_addr;
+	if (slot->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+		r = mkvm_dirty_log_enable(vm, slot);
+		if (r) {
+			kfree(slot);
+			return r;
+		}
+	}
 
 	r = xa_err(xa_store(&vm->slots, slot->id, slot, GFP_KERNEL_ACCOUNT));
 	if (r) {
+		mkvm_dirty_log_disable(slot);
 		kfree(slot);
 		return r;
 	}
@@ -142,7 +148,8 @@ static int mkvm_slot_create(struct mkvm_vm *vm,
 
 /*
  * An existing slot may move or change flags, but keeps its size, its host
- * address and its read-only-ness.
+ * address and its read-only-ness: KVM_MEM_LOG_DIRTY_PAGES is the flag that
+ * may change.  A moved slot keeps its dirty bits, as in KVM.
  */
 static int mkvm_slot_modify(struct mkvm_vm *vm, struct mkvm_memslot *old,
 			    const struct kvm_userspace_memory_region *mem)
@@ -160,6 +167,17 @@ static int mkvm_slot_modify(struct mkvm_vm *vm, struct mkvm_memslot *old,
 		r = mkvm_slot_check_place(vm, old->id, gfn, npages);
 		if (r)
 			return r;
+	}
+	if ((mem->flags ^ old->flags) & KVM_MEM_LOG_DIRTY_PAGES) {
+		if (mem->flags & KVM_MEM_LOG_DIRTY_PAGES) {
+			r = mkvm_dirty_log_enable(vm, old);
+			if (r)
+				return r;
+		} else {
+			mkvm_dirty_log_disable(old);
+		}
+	}
+	if (gfn != old->base_gfn) {
 		mkvm_unpin_range(vm, old->base_gfn, old->npages);
 		old->base_gfn = gfn;
 	}
@@ -210,6 +228,7 @@ void mkvm_memslots_free(struct mkvm_vm *vm)
 
 	xa_for_each(&vm->slots, i, slot) {
 		mkvm_unpin_range(vm, slot->base_gfn, slot->npages);
+		mkvm_dirty_log_disable(slot);
 		kfree(slot);
 	}
 	xa_destroy(&vm->slots);
@@ -234,23 +253,10 @@ struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn)
 	return NULL;
 }
 
-/**
- * mkvm_pin_gfn() - pin the host page behind a guest frame
- * @vm: the VM, with slots_lock held, called by the thread of its mm
- * @slot: the slot holding @gfn
- * @gfn: guest frame number
- * @write: the guest is writing
- * @page: the pinned page
- * @writable: whether it was pinned for writing (and may be mapped so)
- *
- * A frame stays pinned until its slot is deleted or moved or the VM goes.
- * A writable slot is pinned for writing even on a read, so that the guest
- * does not fault again on its first write; a read-only slot never is.
- *
- * Return: 0, or the error of pinning (-EFAULT for an unmapped address).
- */
-int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
-		 bool write, struct page **page, bool *writable)
+/* The page behind @gfn pinned, as mkvm_pin_gfn() says; no dirty logging. */
+static int mkvm_pin_page(struct mkvm_vm *vm, struct mkvm_memslot *slot,
+			 u64 gfn, bool write, struct page **page,
+			 bool *writable)
 {
 	unsigned long hva = slot->userspace_addr +
 			    ((gfn - slot->base_gfn) << PAGE_SHIFT);
@@ -275,8 +281,15 @@ int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
 	}
 	if (r != 1)
 		return r < 0 ? r : -EFAULT;
-	if (old)
-		unpin_user_page(old);	/* the backend maps the new one */
+	if (old) {
+		/*
+		 * The new page replaces the old (a write broke copy-on-write):
+		 * no CPU may still reach the old one when it is unpinned.
+		 */
+		mkvm_be->unmap_range(vm, gfn, 1);
+		mkvm_flush_remote_tlbs(vm);
+		unpin_user_page(old);	/* the caller maps the new one */
+	}
 	r = xa_err(xa_store(&vm->pinned, gfn, *page, GFP_KERNEL_ACCOUNT));
 	if (r) {
 		unpin_user_page(*page);
@@ -286,5 +299,36 @@ int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
 		xa_set_mark(&vm->pinned, gfn, MKVM_PIN_WRITABLE);
 	if (!old)
 		vm->stat.pages_pinned++;
+	return 0;
+}
+
+/**
+ * mkvm_pin_gfn() - pin the host page behind a guest frame
+ * @vm: the VM, with slots_lock held, called by the thread of its mm
+ * @slot: the slot holding @gfn
+ * @gfn: guest frame number
+ * @write: the guest is writing
+ * @page: the pinned page
+ * @writable: whether the page may be mapped writable
+ *
+ * A frame stays pinned until its slot is deleted or moved or the VM goes.
+ * A writable slot is pinned for writing even on a read, so that the guest
+ * does not fault again on its first write; a read-only slot never is.  In a
+ * slot with dirty logging, a write marks the page dirty before it is mapped
+ * writable, and a read maps it read-only, so that the first write faults.
+ *
+ * Return: 0, or the error of pinning (-EFAULT for an unmapped address).
+ */
+int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
+		 bool write, struct page **page, bool *writable)
+{
+	int r = mkvm_pin_page(vm, slot, gfn, write, page, writable);
+
+	if (r || !slot->dirty_bitmap)
+		return r;
+	if (write && *writable)
+		mkvm_mark_page_dirty(slot, gfn);
+	else
+		*writable = false;
 	return 0;
 }

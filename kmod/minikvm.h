@@ -58,6 +58,12 @@ struct mkvm_memslot {
 	u64 base_gfn;		/* (s) first guest frame */
 	u64 npages;		/* (c) size in 4 KiB pages */
 	u64 userspace_addr;	/* (c) host virtual address of guest frame 0 */
+	/*
+	 * KVM_MEM_LOG_DIRTY_PAGES (kmod/dirty_log.c): one bit per page,
+	 * written since the last KVM_GET_DIRTY_LOG, then as many bits again
+	 * for the copy that ioctl returns; NULL while the slot is not logged.
+	 */
+	unsigned long *dirty_bitmap;	/* (s) */
 };
 
 /*
@@ -77,6 +83,11 @@ struct mkvm_vcpu_stat {
 	u64 irq_exits;		/* exits for a host external interrupt */
 	u64 signal_exits;	/* KVM_RUN ended by a pending signal */
 	u64 irq_injections;	/* external interrupts injected */
+	/* Events (arch/x86/events.c) */
+	u64 nmi_injections;	/* NMIs injected */
+	u64 irq_window_exits;	/* interrupt-window exits (VINTR on SVM) */
+	u64 nmi_window_exits;	/* NMI-window exits (IRET on SVM) */
+	u64 request_irq_exits;	/* returns with KVM_EXIT_IRQ_WINDOW_OPEN */
 	u64 pf_fixed;		/* nested page faults that mapped guest memory */
 	u64 guest_hist[MKVM_STATS_HIST_BUCKETS];	/* cycles per guest entry */
 	u64 exit_count[];	/* per exit reason slot, then the histograms */
@@ -97,6 +108,13 @@ struct mkvm_vcpu {
 	struct page *pio_page;	/* (c) mmap page 1, I/O string data */
 	struct mkvm_x86_state arch;	/* (u) architectural register state */
 	int last_cpu;		/* (u) physical CPU of the last VM-entry */
+	/*
+	 * Guest mode, for kicks (kmod/kick.c): the CPU the vCPU is entering
+	 * or running the guest on, -1 outside guest mode; and the
+	 * mkvm_vm.tlb_gen its guest TLB was last flushed for.
+	 */
+	int guest_cpu;		/* (a) */
+	int tlb_gen;		/* (u) */
 	void *be;		/* (c) backend state (VMCB/VMCS...) */
 	struct mkvm_vcpu_stat *stat;	/* (u) written under mutex only */
 	u64 stat_entry_tsc;	/* (u) TSC at the last VM entry */
@@ -132,10 +150,12 @@ struct mkvm_vm {
 	 * held, like the backend's tables that map them.
 	 */
 	struct xarray pinned;	/* (s) */
-	atomic_t tlb_gen;	/* (a) bumped when mappings go away */
+	atomic_t tlb_gen;	/* (a) bumped when mappings go away or lose W */
 	void *be;		/* (c) backend state (nested page tables...) */
 	struct mkvm_vm_stat stat;	/* (s) */
 	char stats_id[MKVM_STATS_NAME_SIZE];	/* (c) "kvm-PID" */
+	/* A new vCPU's TSC offset: its TSC counts from the VM's creation. */
+	u64 tsc_offset;		/* (c) */
 };
 
 #define MKVM_PIN_WRITABLE	XA_MARK_1
@@ -214,6 +234,20 @@ struct mkvm_backend {
 	int (*map_gfn)(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		       bool writable);
 	void (*unmap_range)(struct mkvm_vm *vm, u64 gfn, u64 npages);
+	/*
+	 * Host-initiated (KVM_GET/SET_MSRS) access to an MSR the backend
+	 * keeps (syscall MSRs, SYSENTER_*, PAT), between runs, vCPU mutex
+	 * held: read into or write *val.  0, -EINVAL refused, -EIO.  Comes
+	 * with the run ops.
+	 */
+	int (*msr_access)(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
+			  bool write);
+	/*
+	 * Make the mappings of guest frames [gfn, gfn + npages) read-only
+	 * (dirty logging); the next write faults.  slots_lock held; the
+	 * caller flushes the TLBs (mkvm_flush_remote_tlbs()).
+	 */
+	void (*protect_range)(struct mkvm_vm *vm, u64 gfn, u64 npages);
 };
 
 extern const struct mkvm_backend *mkvm_be;
@@ -243,6 +277,46 @@ void mkvm_memslots_free(struct mkvm_vm *vm);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);
 int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
 		 bool write, struct page **page, bool *writable);
+
+/* kmod/dirty_log.c */
+int mkvm_dirty_log_enable(struct mkvm_vm *vm, struct mkvm_memslot *slot);
+void mkvm_dirty_log_disable(struct mkvm_memslot *slot);
+void mkvm_mark_page_dirty(struct mkvm_memslot *slot, u64 gfn);
+int mkvm_get_dirty_log(struct mkvm_vm *vm, const struct kvm_dirty_log *log);
+
+/* kmod/kick.c */
+void mkvm_flush_remote_tlbs(struct mkvm_vm *vm);
+
+/*
+ * The backends' run paths call these with interrupts off (SVM: GIF clear
+ * too), right before and right after the hardware's VM entry.  Entering:
+ * the vCPU announces the CPU it is in guest mode on, then (full barrier)
+ * reads mkvm_vm.tlb_gen; mkvm_flush_remote_tlbs() bumps tlb_gen, then (full
+ * barrier) reads guest_cpu.  So either the kicker sees the vCPU in guest
+ * mode and interrupts its CPU (the interrupt makes it exit: SVM's INTR
+ * intercept, VMX's external-interrupt exiting), or the vCPU sees the new
+ * generation and flushes its guest TLB before entering.  Return: true when
+ * the backend must flush the vCPU's guest TLB before this entry.
+ */
+static inline bool mkvm_guest_mode_enter(struct mkvm_vcpu *vcpu)
+{
+	int gen;
+
+	/* Full barrier: guest_cpu visible before tlb_gen is read. */
+	smp_store_mb(vcpu->guest_cpu, smp_processor_id());
+	gen = atomic_read(&vcpu->vm->tlb_gen);
+	if (gen == vcpu->tlb_gen)
+		return false;
+	vcpu->tlb_gen = gen;
+	return true;
+}
+
+/* Right after the VM exit, interrupts still off: no kick needed any more. */
+static inline void mkvm_guest_mode_exit(struct mkvm_vcpu *vcpu)
+{
+	/* Release: the guest's accesses are over when a kicker reads -1. */
+	smp_store_release(&vcpu->guest_cpu, -1);
+}
 
 /* kmod/run.c */
 long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu);

@@ -40,7 +40,24 @@ static void mkvm_stat_user_exit(struct mkvm_vcpu *vcpu)
 	case KVM_EXIT_HLT:
 		vcpu->stat->halt_exits++;
 		break;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		vcpu->stat->request_irq_exits++;
+		break;
 	}
+}
+
+/*
+ * What KVM reports on every return from KVM_RUN, the state being in
+ * vcpu->arch: if_flag, cr8, apic_base, ready_for_interrupt_injection.
+ */
+static void mkvm_run_post(struct mkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->cr8 = vcpu->arch.sregs.cr8;
+	run->apic_base = vcpu->arch.sregs.apic_base;
+	run->if_flag = !!(vcpu->arch.regs.rflags & X86_EFLAGS_IF);
+	run->ready_for_interrupt_injection = mkvm_x86_ready_for_interrupt(vcpu);
 }
 
 /**
@@ -55,20 +72,32 @@ static void mkvm_stat_user_exit(struct mkvm_vcpu *vcpu)
 long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
+	bool stepped;
 	int r;
 
 	/* No KVM_CAP_SYNC_REGS: asking for any register set is invalid. */
 	if (READ_ONCE(run->kvm_valid_regs) || READ_ONCE(run->kvm_dirty_regs))
 		return -EINVAL;
 	/* Like KVM: the exit userspace handled completes even now. */
+	stepped = vcpu->arch.pending.exit_reason &&
+		  (vcpu->arch.regs.rflags & X86_EFLAGS_TF);
 	r = mkvm_x86_complete_exit(vcpu);
 	if (r)
 		return r;
+	/* ... with its single-step trap (arch/x86/debug.c). */
+	if (stepped && !mkvm_x86_debug_step(vcpu)) {
+		trace_minikvm_userspace_exit(vcpu->id, run->exit_reason);
+		mkvm_run_post(vcpu);
+		return 0;
+	}
 	if (mkvm_immediate_exit(run)) {
 		run->exit_reason = KVM_EXIT_INTR;
+		mkvm_run_post(vcpu);
 		return -EINTR;
 	}
 	mkvm_be->vcpu_load_state(vcpu);
+	/* The guest's FPU state is the task's until KVM_RUN returns. */
+	mkvm_x86_fpu_load(vcpu);
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	for (;;) {
 		if (signal_pending(current)) {
@@ -88,10 +117,8 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	trace_minikvm_userspace_exit(vcpu->id, run->exit_reason);
 	if (r == 0)
 		mkvm_stat_user_exit(vcpu);
+	mkvm_x86_fpu_put(vcpu);
 	mkvm_be->vcpu_save_state(vcpu);
-	/* What KVM reports on every return from KVM_RUN. */
-	run->cr8 = vcpu->arch.sregs.cr8;
-	run->apic_base = vcpu->arch.sregs.apic_base;
-	run->if_flag = !!(vcpu->arch.regs.rflags & X86_EFLAGS_IF);
+	mkvm_run_post(vcpu);
 	return r;
 }

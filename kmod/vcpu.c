@@ -2,8 +2,11 @@
 /*
  * The vCPU object and its fd: KVM_CREATE_VCPU on a VM fd makes one; the
  * vCPU fd maps the shared kvm_run area and serves KVM_GET/SET_REGS and
- * KVM_GET/SET_SREGS, KVM_RUN (run.c), KVM_GET_STATS_FD (stats.c) and
- * minikvm's MINIKVM_GET_EXIT_TRACE_FD (trace.c).
+ * KVM_GET/SET_SREGS, KVM_RUN (run.c), KVM_GET_STATS_FD (stats.c),
+ * KVM_SET/GET_CPUID2, KVM_GET/SET_MSRS and KVM_GET_TSC_KHZ
+ * (arch/x86/cpuid.c, msr.c), KVM_SET_GUEST_DEBUG and KVM_GET/SET_DEBUGREGS
+ * (arch/x86/debug.c), the FPU's ioctls (arch/x86/fpu.c) and minikvm's
+ * MINIKVM_GET_EXIT_TRACE_FD (trace.c).
  *
  * Lifetime: a vCPU belongs to its VM and is freed with it; its fd holds a
  * reference on the VM.  Context: process context; one ioctl at a time per
@@ -18,6 +21,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/tsc.h>
 
 #include "minikvm.h"
 
@@ -51,7 +55,11 @@ static int mkvm_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 
 static long mkvm_vcpu_get_regs(struct mkvm_vcpu *vcpu, void __user *argp)
 {
-	if (copy_to_user(argp, &vcpu->arch.regs, sizeof(vcpu->arch.regs)))
+	struct kvm_regs regs = vcpu->arch.regs;
+
+	/* Without the TF single-stepping added (arch/x86/debug.c). */
+	regs.rflags = mkvm_x86_user_rflags(&vcpu->arch);
+	if (copy_to_user(argp, &regs, sizeof(regs)))
 		return -EFAULT;
 	return 0;
 }
@@ -63,6 +71,7 @@ static long mkvm_vcpu_set_regs(struct mkvm_vcpu *vcpu, void __user *argp)
 	if (copy_from_user(&regs, argp, sizeof(regs)))
 		return -EFAULT;
 	mkvm_x86_set_regs(&vcpu->arch, &regs);
+	mkvm_x86_set_user_rflags(&vcpu->arch, regs.rflags);
 	return 0;
 }
 
@@ -113,9 +122,57 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_SREGS:
 		r = mkvm_vcpu_set_sregs(vcpu, argp);
 		break;
+	case KVM_SET_GUEST_DEBUG:
+		r = mkvm_x86_set_guest_debug(vcpu, argp);
+		break;
+	case KVM_GET_DEBUGREGS:
+		r = mkvm_x86_get_debugregs(vcpu, argp);
+		break;
+	case KVM_SET_DEBUGREGS:
+		r = mkvm_x86_set_debugregs(vcpu, argp);
+		break;
+	/* Events for the guest: arch/x86/events.c */
+	case KVM_INTERRUPT:
+		r = mkvm_vcpu_interrupt(vcpu, argp);
+		break;
+	case KVM_NMI:
+		r = mkvm_vcpu_nmi(vcpu);
+		break;
+	case KVM_GET_VCPU_EVENTS:
+		r = mkvm_vcpu_get_events(vcpu, argp);
+		break;
+	case KVM_SET_VCPU_EVENTS:
+		r = mkvm_vcpu_set_events(vcpu, argp);
+		break;
+	case KVM_GET_FPU:
+	case KVM_SET_FPU:
+	case KVM_GET_XSAVE:
+	case KVM_SET_XSAVE:
+	case KVM_GET_XSAVE2:
+	case KVM_GET_XCRS:
+	case KVM_SET_XCRS:
+		r = mkvm_x86_fpu_ioctl(vcpu, ioctl, argp);
+		break;
 	case KVM_GET_STATS_FD:
 		/* No argument; KVM ignores whatever is passed. */
 		r = mkvm_vcpu_stats_fd(vcpu);
+		break;
+	/* CPUID, MSRs and TSC (arch/x86/cpuid.c, msr.c). */
+	case KVM_SET_CPUID2:
+		r = mkvm_x86_set_cpuid2(vcpu, argp);
+		break;
+	case KVM_GET_CPUID2:
+		r = mkvm_x86_get_cpuid2(vcpu, argp);
+		break;
+	case KVM_GET_MSRS:
+	case KVM_SET_MSRS:
+		r = mkvm_be->msr_access ?
+			mkvm_x86_msrs_ioctl(vcpu, argp, ioctl == KVM_SET_MSRS) :
+			-EINVAL;
+		break;
+	case KVM_GET_TSC_KHZ:
+		/* The host's rate: no TSC scaling (KVM_CAP_TSC_CONTROL 0). */
+		r = tsc_khz ? (long)tsc_khz : -EIO;
 		break;
 	case KVM_RUN:
 		/* Without a run-capable backend, as unknown as any ioctl. */
@@ -172,13 +229,19 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
 	mkvm_x86_reset(&vcpu->arch, id);
+	vcpu->arch.tsc_offset = vm->tsc_offset;
 	if (mkvm_be->vcpu_reset)
 		mkvm_be->vcpu_reset(vcpu);
 	vcpu->last_cpu = -1;
-	if (mkvm_be->vcpu_create && mkvm_be->vcpu_create(vcpu))
+	vcpu->guest_cpu = -1;
+	if (mkvm_x86_fpu_create(vcpu))
 		goto err_free_stat;
+	if (mkvm_be->vcpu_create && mkvm_be->vcpu_create(vcpu))
+		goto err_free_fpu;
 	return vcpu;
 
+err_free_fpu:
+	mkvm_x86_fpu_free(vcpu);
 err_free_stat:
 	kvfree(vcpu->stat);
 err_free_pio:
@@ -194,7 +257,9 @@ void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
 	if (mkvm_be->vcpu_free)
 		mkvm_be->vcpu_free(vcpu);
+	mkvm_x86_fpu_free(vcpu);
 	kvfree(vcpu->stat);
+	mkvm_x86_cpuid_free(&vcpu->arch);
 	__free_page(vcpu->pio_page);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);

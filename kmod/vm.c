@@ -2,7 +2,7 @@
 /*
  * The VM object and its fd: KVM_CREATE_VM on the system fd makes one, and
  * the VM fd serves KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION,
- * KVM_CREATE_VCPU and KVM_GET_STATS_FD.
+ * KVM_CREATE_VCPU, KVM_GET_DIRTY_LOG and KVM_GET_STATS_FD.
  *
  * Lifetime: a kref held by the VM fd and by every vCPU fd; the last put
  * frees the vCPUs, the memslots and the VM's share of hardware
@@ -33,6 +33,7 @@ static void mkvm_vm_destroy(struct kref *ref)
 
 	for (i = 0; i < vm->nr_vcpus; i++)
 		mkvm_vcpu_free(vm->vcpus[i]);
+	vm->nr_vcpus = 0;	/* nothing left to kick (kmod/kick.c) */
 	mkvm_memslots_free(vm);
 	if (mkvm_be->vm_destroy)
 		mkvm_be->vm_destroy(vm);
@@ -68,6 +69,13 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		if (copy_from_user(&mem, argp, sizeof(mem)))
 			return -EFAULT;
 		return mkvm_set_memory_region(vm, &mem);
+	}
+	case KVM_GET_DIRTY_LOG: {
+		struct kvm_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return mkvm_get_dirty_log(vm, &log);
 	}
 	case KVM_GET_STATS_FD:
 		/* No argument; KVM ignores whatever is passed. */
@@ -125,6 +133,7 @@ int mkvm_vm_create(unsigned long type)
 	vm->mm = current->mm;
 	snprintf(vm->stats_id, sizeof(vm->stats_id), "kvm-%d",
 		 task_pid_nr(current));
+	vm->tsc_offset = -rdtsc();
 	r = mkvm_be->vm_init ? mkvm_be->vm_init(vm) : 0;
 	if (r) {
 		mmdrop(vm->mm);

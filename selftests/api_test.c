@@ -24,7 +24,8 @@ static const long fd_independent_caps[] = {
 	KVM_CAP_MULTI_ADDRESS_SPACE, KVM_CAP_CHECK_EXTENSION_VM,
 	KVM_CAP_NR_VCPUS, KVM_CAP_MAX_VCPUS, KVM_CAP_MAX_VCPU_ID,
 	KVM_CAP_IRQCHIP, KVM_CAP_IMMEDIATE_EXIT, KVM_CAP_SET_GUEST_DEBUG,
-	KVM_CAP_COALESCED_MMIO, KVM_CAP_BINARY_STATS_FD,
+	KVM_CAP_DEBUGREGS, KVM_CAP_COALESCED_MMIO, KVM_CAP_BINARY_STATS_FD,
+	KVM_CAP_XSAVE, KVM_CAP_XCRS, KVM_CAP_XSAVE2,
 };
 
 /* Capabilities no kernel knows: the switch falls through to 0. */
@@ -119,10 +120,35 @@ static void check_minikvm_caps(int fd)
 	/* Said exactly where KVM_RUN honours immediate_exit. */
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_IMMEDIATE_EXIT),
 		       run_honours_immediate_exit());
+	/*
+	 * Events (arch/x86/events.c), as KVM: the shadow travels in
+	 * KVM_GET/SET_VCPU_EVENTS, KVM_CAP_INTR_SHADOW is not reported.
+	 */
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_VCPU_EVENTS), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_USER_NMI), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_INTR_SHADOW), 0);
 	/* Honest zeros for what minikvm does not do yet. */
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_IRQCHIP), 0);
-	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_SET_GUEST_DEBUG), 0);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_COALESCED_MMIO), 0);
+	/* CPUID and TSC (cpuid2_test, tsc_test); no TSC scaling, no feature MSRs. */
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_EXT_CPUID), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_GET_TSC_KHZ), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_TSC_CONTROL), 0);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_GET_MSR_FEATURES), 0);
+	/* Guest debugging (guest_debug_test, debugregs_test). */
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_SET_GUEST_DEBUG), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_DEBUGREGS), 1);
+	/* Not KVM_GUESTDBG_BLOCKIRQ: no KVM_CAP_SET_GUEST_DEBUG2 mask. */
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_SET_GUEST_DEBUG2), 0);
+	/* The guest FPU (arch/x86/fpu.c): 4 KiB XSAVE images, XCR0. */
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_XSAVE), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_XSAVE2), 4096);
+	TEST_ASSERT(__kvm_check_cap_fd(fd, KVM_CAP_XCRS) == 1 ||
+		    __kvm_check_cap_fd(fd, KVM_CAP_XCRS) == 0,
+		    "KVM_CAP_XCRS %d", __kvm_check_cap_fd(fd, KVM_CAP_XCRS));
+	/* KVM_GET_DIRTY_LOG only: no manual protection, no dirty ring. */
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2), 0);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_DIRTY_LOG_RING), 0);
 }
 
 /* KVM 6.1 on x86; limits that moved in later kernels are checked loosely. */
@@ -135,6 +161,9 @@ static void check_kvm_caps(int fd)
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_READONLY_MEM), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_CHECK_EXTENSION_VM), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_BINARY_STATS_FD), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_VCPU_EVENTS), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_USER_NMI), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_INTR_SHADOW), 0);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_NR_MEMSLOTS),
 		       KVM_USER_MEM_SLOTS_EXPECTED);
 	/* 2 with SMM (the second space), 0 (not reported) without it. */

@@ -18,7 +18,7 @@
  *  - RDMSR and WRMSR of an MSR that does not exist raise #GP(0), caught by
  *    a guest handler, and leave RAX/RDX untouched on RDMSR.
  *  - minikvm's default CPUID hides what it does not virtualize (VMX, SVM,
- *    MONITOR, XSAVE/AVX, PCID, SMEP, SMAP, ...; arch/x86/cpuid.c) and
+ *    MONITOR, XSAVES, MPX, PKU, PCID, SMEP, SMAP, ...; arch/x86/cpuid.c) and
  *    puts the vCPU id in the APIC ID field.  KVM: zeros, as above.
  *  - The MTRRs: IA32_MTRRCAP reads 0x508 (8 variable ranges, fixed
  *    ranges, WC) and is read-only; the others keep what the guest writes,
@@ -197,17 +197,18 @@ static void guest_cpuid_filter(void)
 /* Bits minikvm must not announce, per leaf: EAX, EBX, ECX, EDX. */
 static const uint32_t hidden[NR_FILTER_LEAVES][4] = {
 	{ 0, 0, 0, 0 },
-	/* ECX: MONITOR VMX SMX PCID x2APIC TSC-DEADLINE XSAVE OSXSAVE AVX;
-	 * EDX: MCE APIC MCA */
+	/* ECX: MONITOR VMX SMX PCID x2APIC TSC-DEADLINE OSXSAVE (CR4's,
+	 * clear here); EDX: MCE APIC MCA */
 	{ 0, 0, 1u << 3 | 1u << 5 | 1u << 6 | 1u << 17 | 1u << 21 |
-		1u << 24 | 1u << 26 | 1u << 27 | 1u << 28,
+		1u << 24 | 1u << 27,
 	  1u << 7 | 1u << 9 | 1u << 14 },
-	/* EBX: FSGSBASE AVX2 SMEP INVPCID SMAP AVX512F; ECX: UMIP PKU OSPKE
-	 * LA57; EDX: IBRS/IBPB STIBP ARCH_CAPABILITIES SSBD */
-	{ ~0u, 1u << 0 | 1u << 5 | 1u << 7 | 1u << 10 | 1u << 20 | 1u << 16,
+	/* EBX: FSGSBASE SMEP INVPCID SMAP; ECX: UMIP PKU OSPKE LA57;
+	 * EDX: IBRS/IBPB STIBP ARCH_CAPABILITIES SSBD */
+	{ ~0u, 1u << 0 | 1u << 7 | 1u << 10 | 1u << 20,
 	  1u << 2 | 1u << 3 | 1u << 4 | 1u << 16,
 	  1u << 26 | 1u << 27 | 1u << 29 | 1u << 31 },
-	{ ~0u, ~0u, ~0u, ~0u },		/* no XSAVE state components */
+	/* XSAVE components: x87, SSE, AVX, AVX-512 only (no MPX, PKRU...) */
+	{ ~0xe7u, 0, 0, ~0u },
 	{ 0, 0, 0, 0 },
 	{ 0, 0, 1u << 2, 0 },		/* ECX: SVM */
 };
@@ -229,7 +230,7 @@ static void cpuid_filtered(void)
 				    filter_leaves[i], r,
 				    (unsigned long long)uc.args[r], hidden[i][r]);
 		if (filter_leaves[i] == 0)
-			TEST_ASSERT(uc.args[0] >= 1 && uc.args[0] <= 7,
+			TEST_ASSERT(uc.args[0] >= 1 && uc.args[0] <= 0xd,
 				    "max basic leaf 0x%llx",
 				    (unsigned long long)uc.args[0]);
 		if (filter_leaves[i] == 1) {

@@ -8,10 +8,8 @@
  * The guest loads XMM0-15, MXCSR and two x87 stack registers, exits with
  * a bare OUT inside the same asm statement (so that no compiled code can
  * touch the registers in between), and stores them back after the host
- * has overwritten its own copies of all of them.  AVX is not covered: it
- * needs XCR0.AVX, which KVM refuses (XSETBV #GP) until KVM_SET_CPUID2
- * announces it (x86.c __kvm_set_xcr(), guest_supported_xcr0), and CR4.OSXSAVE,
- * which minikvm refuses until it has guest CPUID.
+ * has overwritten its own copies of all of them.  AVX, XSAVE and the
+ * FPU ioctls are xsave_test's (KVM needs KVM_SET_CPUID2 for them).
  */
 #include <string.h>
 

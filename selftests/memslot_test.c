@@ -242,21 +242,12 @@ static void bad_flags(void)
 }
 
 /*
- * KVM_MEM_LOG_DIRTY_PAGES: KVM accepts it, also as a flags-only change of
- * an existing slot.  minikvm does not log dirty pages yet and rejects the
- * flag rather than pretend.
+ * KVM_MEM_LOG_DIRTY_PAGES: accepted at creation and as a flags-only change
+ * of an existing slot, both ways (dirty_log_test checks the logging).
  */
 static void log_dirty_pages(void)
 {
 	setup();
-	if (kvm_dev_is_minikvm()) {
-		EXPECT_ERR(EINVAL, 0, KVM_MEM_LOG_DIRTY_PAGES, GPA, SZ, mem);
-		expect_no_slot(0);
-		EXPECT_OK(0, 0, GPA, SZ, mem);
-		EXPECT_ERR(EINVAL, 0, KVM_MEM_LOG_DIRTY_PAGES, GPA, SZ, mem);
-		expect_slot(0, 0, GPA, SZ, mem);
-		return;
-	}
 	EXPECT_OK(0, KVM_MEM_LOG_DIRTY_PAGES, GPA, SZ, mem);
 	expect_slot(0, KVM_MEM_LOG_DIRTY_PAGES, GPA, SZ, mem);
 	EXPECT_OK(0, 0, GPA, SZ, mem);			/* flags only: off */

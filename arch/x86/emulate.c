@@ -39,10 +39,12 @@ static int mkvm_guest_rw(struct mkvm_vm *vm, u64 gpa, void *buf,
 		hva = slot->userspace_addr +
 		      ((gpa >> PAGE_SHIFT) - slot->base_gfn) * PAGE_SIZE +
 		      (gpa & ~PAGE_MASK);
-		if (write)
+		if (write) {
 			r = copy_to_user((void __user *)hva, buf, len);
-		else
+			mkvm_mark_page_dirty(slot, gpa >> PAGE_SHIFT);
+		} else {
 			r = copy_from_user(buf, (void __user *)hva, len);
+		}
 		r = r ? -EFAULT : 0;
 	}
 	mutex_unlock(&vm->slots_lock);
@@ -400,7 +402,7 @@ int mkvm_x86_write_cr4(struct mkvm_vcpu *vcpu, int gpr, unsigned int len,
 	val = g[gpr & (MKVM_NR_GPRS - 1)];
 	if (mode != MKVM_MODE_64)
 		val = (u32)val;
-	if (!mkvm_x86_cr4_valid(val, st->sregs.efer)) {
+	if (!mkvm_x86_cr4_valid(st, val, st->sregs.efer)) {
 		*gp = true;
 		return 1;
 	}
@@ -639,5 +641,11 @@ int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu)
 		return 0;
 	}
 	r->rip = p.next_rip;
+	/*
+	 * The instruction is done: an STI/MOV SS shadow covered it and ends
+	 * (SDM Vol. 3A, "Interrupt and Exception Handling", blocking by STI
+	 * and MOV SS lasts one instruction), as when KVM completes it.
+	 */
+	st->ev.shadow = 0;
 	return 0;
 }

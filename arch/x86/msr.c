@@ -1,9 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * MSRs both backends virtualize the same way, kept in the vCPU's x86 state
- * rather than in a VMCS/VMCB field: the MTRRs, TSC_AUX, and a read-only
- * IA32_APIC_BASE.  A backend's RDMSR/WRMSR exit first asks its own fields
- * (EFER, PAT, the syscall MSRs...), then mkvm_x86_msr_common().
+ * rather than in a VMCS/VMCB field: the MTRRs, TSC_AUX, the TSC (its
+ * offset) and a read-only IA32_APIC_BASE.  A backend's RDMSR/WRMSR exit
+ * first asks its own fields (EFER, PAT, the syscall MSRs...), then
+ * mkvm_x86_msr_common().
+ *
+ * Host-initiated accesses (KVM_GET_MSRS / KVM_SET_MSRS) go through
+ * mkvm_x86_msrs_ioctl(): EFER, the FS/GS bases and APIC_BASE live in
+ * vcpu->arch between runs; the MSRs a backend keeps in its VMCB/VMCS or
+ * beside it go through mkvm_backend.msr_access.  As on KVM, the host may
+ * do what the guest's CPUID would refuse the guest (EFER.LME without long
+ * mode, TSC_AUX without RDTSCP, the MTRRs without MTRR, APIC_BASE writes).
+ *
+ * The TSC: the guest reads host TSC + tsc_offset (SVM's TSC_OFFSET, VMX's
+ * "use TSC offsetting"; AMD APM Vol. 2, "TSC Offset"; SDM Vol. 3C,
+ * "Timestamp-Counter Offsetting and Scaling").  A vCPU starts with its
+ * VM's offset (guest TSC 0 when the VM was made); a write of IA32_TSC,
+ * by the guest or by KVM_SET_MSRS, moves the offset so that the TSC reads
+ * the value written at that moment.
  *
  * MTRRs: stored and validated, never applied.  With nested paging the
  * memory type of guest accesses comes from the host's side (EPT memory
@@ -22,6 +37,10 @@
  * preemption disabled.
  */
 #include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <asm/apicdef.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
@@ -34,6 +53,9 @@
 
 /* CPUID.1:EDX.MTRR gates the MTRRs. */
 #define CPUID_1_EDX_MTRR	12
+
+/* KVM's limit on nmsrs for KVM_GET_MSRS/KVM_SET_MSRS (MAX_IO_MSRS, x86.c). */
+#define MKVM_MAX_IO_MSRS	256
 
 /*
  * Memory types an MTRR may hold: UC, WC, WT, WP, WB (SDM Vol. 3A, Table
@@ -68,9 +90,10 @@ static u64 *mtrr_field(struct mkvm_x86_mtrr *m, u32 msr)
 }
 
 /* A value the MTRR @msr accepts: KVM's rules, which are the SDM's. */
-static bool mtrr_value_valid(u32 msr, u64 val)
+static bool mtrr_value_valid(const struct mkvm_x86_state *st, u32 msr,
+			     u64 val)
 {
-	u64 rsvd = ~GENMASK_ULL(MKVM_DEFAULT_MAXPHYADDR - 1, 0);
+	u64 rsvd = ~GENMASK_ULL(st->maxphyaddr - 1, 0);
 	unsigned int i;
 
 	if (msr == MSR_MTRRdefType)
@@ -88,32 +111,47 @@ static bool mtrr_value_valid(u32 msr, u64 val)
 	return !(val & (rsvd | 0x7ff));
 }
 
+/* minikvm switches TSC_AUX when it offers RDTSCP or RDPID at all. */
+static bool tsc_aux_supported(void)
+{
+	return mkvm_x86_tsc_aux_supported;
+}
+
 /**
- * mkvm_x86_msr_common() - RDMSR/WRMSR of an MSR kept in the x86 state
- * @vcpu: the vCPU
- * @msr: ECX
- * @val: WRMSR: the value (EDX:EAX); RDMSR: where the value goes
- * @write: WRMSR
- *
- * Return: 0 done; -EINVAL the guest gets #GP(0); -ENOENT not one of these
- * MSRs (the backend decides, usually #GP).
+ * mkvm_x86_guest_tsc() - the guest's TSC now
+ * @st: the vCPU's state
  */
-int mkvm_x86_msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
-			bool write)
+u64 mkvm_x86_guest_tsc(const struct mkvm_x86_state *st)
+{
+	return rdtsc() + st->tsc_offset;
+}
+
+/* RDMSR/WRMSR of the common MSRs; @host: KVM_GET/SET_MSRS (see the header). */
+static int msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write,
+		      bool host)
 {
 	struct mkvm_x86_state *st = &vcpu->arch;
+	bool mtrr = host || mkvm_x86_guest_has(st, 1, 0, MKVM_EDX,
+					       CPUID_1_EDX_MTRR);
 	u64 *field;
 
 	switch (msr) {
+	case MSR_IA32_TSC:
+		if (write)
+			st->tsc_offset = *val - rdtsc();
+		else
+			*val = mkvm_x86_guest_tsc(st);
+		return 0;
 	case MSR_MTRRcap:
-		if (!mkvm_x86_cpuid_has(1, 3, CPUID_1_EDX_MTRR))
+		if (!mtrr)
 			return -EINVAL;
 		if (write)
 			return -EINVAL;		/* read-only */
 		*val = MKVM_MTRR_CAP;
 		return 0;
 	case MSR_TSC_AUX:
-		if (!mkvm_x86_tsc_aux_offered)
+		if (!tsc_aux_supported() ||
+		    (!host && !mkvm_x86_guest_has_tsc_aux(st)))
 			return -EINVAL;
 		if (!write) {
 			*val = st->tsc_aux;
@@ -128,24 +166,204 @@ int mkvm_x86_msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 		st->tsc_aux = (u32)*val;
 		return 0;
 	case MSR_IA32_APICBASE:
-		if (write)
-			return -EINVAL;	/* no local APIC to move yet */
-		*val = st->sregs.apic_base;
+		if (!write) {
+			*val = st->sregs.apic_base;
+			return 0;
+		}
+		/* No local APIC to move yet: only userspace sets it. */
+		if (!host)
+			return -EINVAL;
+		/*
+		 * Reserved: bits 7:0 and 9, x2APIC enable (not offered), the
+		 * bits above MAXPHYADDR (SDM Vol. 3A, "Local APIC Status and
+		 * Location"); as KVM_SET_SREGS checks them.
+		 */
+		if (*val & (0x2ffULL | X2APIC_ENABLE |
+			    ~GENMASK_ULL(st->maxphyaddr - 1, 0)))
+			return -EINVAL;
+		st->sregs.apic_base = *val;
 		return 0;
 	}
 	field = mtrr_field(&st->mtrr, msr);
 	if (!field)
 		return -ENOENT;
-	if (!mkvm_x86_cpuid_has(1, 3, CPUID_1_EDX_MTRR))
+	if (!mtrr)
 		return -EINVAL;
 	if (!write) {
 		*val = *field;
 		return 0;
 	}
-	if (!mtrr_value_valid(msr, *val))
+	if (!mtrr_value_valid(st, msr, *val))
 		return -EINVAL;
 	*field = *val;
 	return 0;
+}
+
+/**
+ * mkvm_x86_msr_common() - the guest's RDMSR/WRMSR of an MSR kept here
+ * @vcpu: the vCPU
+ * @msr: ECX
+ * @val: WRMSR: the value (EDX:EAX); RDMSR: where the value goes
+ * @write: WRMSR
+ *
+ * The guest's CPUID decides which exist: the MTRRs with CPUID.1:EDX.MTRR
+ * (SDM Vol. 3A, "MTRR Feature Identification"; KVM does not check it),
+ * TSC_AUX with RDTSCP or RDPID, as on KVM.
+ *
+ * Return: 0 done; -EINVAL the guest gets #GP(0); -ENOENT not one of these
+ * MSRs (the backend decides, usually #GP).
+ */
+int mkvm_x86_msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
+			bool write)
+{
+	return msr_common(vcpu, msr, val, write, false);
+}
+
+/*
+ * Every MSR minikvm virtualizes and userspace may save and restore
+ * (KVM_GET_MSR_INDEX_LIST): what KVM_GET_MSRS reads and KVM_SET_MSRS
+ * writes back.  MTRRCAP is read-only, so left out, as KVM leaves out
+ * what it cannot restore; TSC_AUX only where minikvm offers it.
+ */
+static const u32 mkvm_msrs_saved[] = {
+	MSR_EFER, MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_FS_BASE, MSR_GS_BASE,
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_IA32_CR_PAT, MSR_IA32_TSC, MSR_IA32_APICBASE,
+	MSR_MTRRdefType, MSR_MTRRfix64K_00000, MSR_MTRRfix16K_80000,
+	MSR_MTRRfix16K_A0000, MSR_MTRRfix4K_C0000, MSR_MTRRfix4K_C8000,
+	MSR_MTRRfix4K_D0000, MSR_MTRRfix4K_D8000, MSR_MTRRfix4K_E0000,
+	MSR_MTRRfix4K_E8000, MSR_MTRRfix4K_F0000, MSR_MTRRfix4K_F8000,
+	/* IA32_MTRR_PHYSBASE0, PHYSMASK0 ... PHYSBASE7, PHYSMASK7 */
+	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
+	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
+	MSR_TSC_AUX,	/* last: only with tsc_aux_supported() */
+};
+
+/* 14 MSRs, DEF_TYPE, the fixed and variable MTRRs, TSC_AUX. */
+static_assert(ARRAY_SIZE(mkvm_msrs_saved) ==
+	      16 + MKVM_NR_FIXED_MTRR + 2 * MKVM_NR_VAR_MTRR);
+
+static u32 msrs_saved_nr(void)
+{
+	return ARRAY_SIZE(mkvm_msrs_saved) - !tsc_aux_supported();
+}
+
+/**
+ * mkvm_x86_get_msr_index_list() - KVM_GET_MSR_INDEX_LIST (system fd)
+ * @argp: struct kvm_msr_list in userspace
+ *
+ * As KVM: nmsrs is always set to the list's length; a smaller nmsrs asked
+ * for is then -E2BIG; else the indices follow.  Context: process context.
+ */
+long mkvm_x86_get_msr_index_list(struct kvm_msr_list __user *argp)
+{
+	struct kvm_msr_list list;
+	u32 asked;
+
+	if (copy_from_user(&list, argp, sizeof(list)))
+		return -EFAULT;
+	asked = list.nmsrs;
+	list.nmsrs = msrs_saved_nr();
+	if (copy_to_user(argp, &list, sizeof(list)))
+		return -EFAULT;
+	if (asked < list.nmsrs)
+		return -E2BIG;
+	if (copy_to_user(argp->indices, mkvm_msrs_saved,
+			 list.nmsrs * sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
+
+static bool msr_is_listed(u32 msr)
+{
+	u32 i;
+
+	for (i = 0; i < msrs_saved_nr(); i++)
+		if (mkvm_msrs_saved[i] == msr)
+			return true;
+	return false;
+}
+
+/*
+ * One host-initiated access, between runs: vcpu->arch holds EFER, the
+ * FS/GS bases and APIC_BASE then; the backend the rest it keeps.
+ * Return: 0, or non-zero for "refused" (the ioctl stops there).
+ */
+static int host_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write)
+{
+	struct kvm_sregs *s = &vcpu->arch.sregs;
+	u64 *field = NULL;
+	int r;
+
+	if (!msr_is_listed(msr) && msr != MSR_MTRRcap)
+		return -EINVAL;
+	switch (msr) {
+	case MSR_EFER:
+		/* Reserved bits only: no CPUID or paging rule for the host. */
+		if (write && !mkvm_x86_efer_valid(*val))
+			return -EINVAL;
+		field = &s->efer;
+		break;
+	case MSR_FS_BASE:
+		field = &s->fs.base;
+		break;
+	case MSR_GS_BASE:
+		field = &s->gs.base;
+		break;
+	}
+	if (field) {
+		/* Bases are canonical (SDM Vol. 4; APM Vol. 2 "Canonical Address Form"). */
+		if (write && msr != MSR_EFER && !mkvm_x86_is_canonical(*val))
+			return -EINVAL;
+		if (write)
+			*field = *val;
+		else
+			*val = *field;
+		return 0;
+	}
+	r = msr_common(vcpu, msr, val, write, true);
+	if (r != -ENOENT)
+		return r;
+	return mkvm_be->msr_access(vcpu, msr, val, write);
+}
+
+/**
+ * mkvm_x86_msrs_ioctl() - KVM_GET_MSRS / KVM_SET_MSRS (vCPU fd)
+ * @vcpu: the vCPU, mutex held, not running
+ * @argp: struct kvm_msrs in userspace
+ * @write: KVM_SET_MSRS
+ *
+ * KVM's rules: nmsrs of MKVM_MAX_IO_MSRS or more is -E2BIG; entries are
+ * processed in order up to the first MSR refused; KVM_GET_MSRS copies
+ * every entry back.  Return: the number of entries processed, or -EFAULT,
+ * -E2BIG, -ENOMEM.
+ */
+long mkvm_x86_msrs_ioctl(struct mkvm_vcpu *vcpu, struct kvm_msrs __user *argp,
+			 bool write)
+{
+	struct kvm_msr_entry *e;
+	struct kvm_msrs hdr;
+	size_t size;
+	long r;
+	u32 i;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= MKVM_MAX_IO_MSRS)
+		return -E2BIG;
+	size = hdr.nmsrs * sizeof(*e);
+	e = memdup_user(argp->entries, size);
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	for (i = 0; i < hdr.nmsrs; i++)
+		if (host_msr(vcpu, e[i].index, &e[i].data, write))
+			break;
+	r = i;
+	if (!write && copy_to_user(argp->entries, e, size))
+		r = -EFAULT;
+	kfree(e);
+	return r;
 }
 
 /**
@@ -159,7 +377,7 @@ void mkvm_x86_tsc_aux_load_guest(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_x86_state *st = &vcpu->arch;
 
-	if (!mkvm_x86_tsc_aux_offered)
+	if (!tsc_aux_supported())
 		return;
 	rdmsrl(MSR_TSC_AUX, st->host_tsc_aux);
 	if (st->host_tsc_aux != st->tsc_aux)
@@ -174,6 +392,6 @@ void mkvm_x86_tsc_aux_load_host(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_x86_state *st = &vcpu->arch;
 
-	if (mkvm_x86_tsc_aux_offered && st->host_tsc_aux != st->tsc_aux)
+	if (tsc_aux_supported() && st->host_tsc_aux != st->tsc_aux)
 		wrmsrl(MSR_TSC_AUX, st->host_tsc_aux);
 }

@@ -8,9 +8,8 @@
  *
  * The rules follow the architecture (Intel SDM Vol. 3A, "Control Registers";
  * AMD APM Vol. 2, "System Resources") and KVM's checks in KVM_SET_SREGS.
- * minikvm offers no guest CPUID yet, so the control-register bits of
- * features CPUID would announce (XSAVE, SMEP, SMAP, FSGSBASE, PCID, ...) are
- * reserved; KVM accepts those the host has until a guest CPUID is set.
+ * Where a bit depends on a feature the guest's CPUID announces (EFER.LME,
+ * EFER.NXE, CR4 bits, MAXPHYADDR), the vCPU's CPUID decides (cpuid.c).
  */
 #include <linux/bitops.h>
 #include <linux/minmax.h>
@@ -90,6 +89,7 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
 	struct kvm_sregs *s = &st->sregs;
 
 	memset(st, 0, sizeof(*st));
+	st->maxphyaddr = MKVM_DEFAULT_MAXPHYADDR;
 	st->regs.rip = 0xfff0;
 	st->regs.rflags = X86_EFLAGS_FIXED;
 	st->regs.rdx = MKVM_RESET_RDX;
@@ -111,7 +111,8 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
 	s->apic_base = MKVM_APIC_BASE_RESET;
 	if (vcpu_id == 0)
 		s->apic_base |= MSR_IA32_APICBASE_BSP;
-	st->pending_irq = -1;
+	memset(&st->ev, 0, sizeof(st->ev));
+	mkvm_x86_debug_reset(&st->dbg, false);
 }
 
 /**
@@ -120,8 +121,9 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
  * @vcpu_id: its id
  *
  * As RESET (mkvm_x86_reset()) but for what INIT leaves alone: CR0.CD/NW,
- * the MSRs kept here (APIC base, MTRRs, TSC_AUX) and, implicitly, the
- * x87/SSE state the backend keeps (SDM Vol. 3A, Table "IA-32 and Intel 64
+ * the MSRs kept here (APIC base, MTRRs, TSC_AUX, the TSC), the x87/SSE/AVX
+ * state and XCR0 (KVM resets XCR0 only at RESET) (SDM Vol. 3A, Table
+ * "IA-32 and Intel 64
  * Processor States Following Power-up, Reset, or INIT").  Queued events
  * are dropped.
  */
@@ -130,13 +132,26 @@ void mkvm_x86_init_event(struct mkvm_x86_state *st, u32 vcpu_id)
 	u64 cd_nw = st->sregs.cr0 & (X86_CR0_CD | X86_CR0_NW);
 	u64 apic_base = st->sregs.apic_base;
 	struct mkvm_x86_mtrr mtrr = st->mtrr;
-	u64 tsc_aux = st->tsc_aux;
+	u64 tsc_aux = st->tsc_aux, tsc_offset = st->tsc_offset;
+	struct mkvm_x86_cpuid *cpuid = st->cpuid;
+	u8 maxphyaddr = st->maxphyaddr;
+	struct mkvm_x86_debug dbg = st->dbg;
+	struct fpu_guest fpu = st->fpu;
+	u64 xcr0 = st->xcr0;
 
 	mkvm_x86_reset(st, vcpu_id);
+	st->dbg = dbg;
+	mkvm_x86_debug_reset(&st->dbg, true);
 	st->sregs.cr0 = (st->sregs.cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | cd_nw;
 	st->sregs.apic_base = apic_base;
 	st->mtrr = mtrr;
 	st->tsc_aux = tsc_aux;
+	/* Not architectural state: the vCPU's CPUID and its TSC go on. */
+	st->cpuid = cpuid;
+	st->maxphyaddr = maxphyaddr;
+	st->tsc_offset = tsc_offset;
+	st->fpu = fpu;
+	st->xcr0 = xcr0;
 }
 
 /**
@@ -225,14 +240,19 @@ void mkvm_x86_get_sregs(const struct mkvm_x86_state *st,
 			struct kvm_sregs *sregs)
 {
 	*sregs = st->sregs;
-	if (st->pending_irq >= 0)
-		__set_bit(st->pending_irq,
+	if (st->ev.irq_injected && !st->ev.irq_soft)
+		__set_bit(st->ev.irq_nr,
 			  (unsigned long *)sregs->interrupt_bitmap);
 }
 
-static bool gpa_is_legal(u64 gpa)
+/**
+ * mkvm_x86_gpa_legal() - a guest-physical address below the guest's MAXPHYADDR
+ * @st: the vCPU's state (its MAXPHYADDR follows its CPUID, cpuid.c)
+ * @gpa: the address
+ */
+bool mkvm_x86_gpa_legal(const struct mkvm_x86_state *st, u64 gpa)
 {
-	return !(gpa >> MKVM_DEFAULT_MAXPHYADDR);
+	return !(gpa >> st->maxphyaddr);
 }
 
 /* CR0: bits 63:32 reserved; NW needs CD; PG needs PE (SDM Vol. 3A, "CR0"). */
@@ -249,17 +269,28 @@ static bool cr0_is_valid(u64 cr0)
 
 /**
  * mkvm_x86_cr4_valid() - may the vCPU have this CR4?
+ * @st: the vCPU's state (its CPUID)
  * @cr4: the new value, from KVM_SET_SREGS or a guest's MOV to CR4
  * @efer: the EFER it goes with
  *
- * Only bits that need no CPUID-announced feature (see the file header and
- * cpuid.c), and PAE stays set in IA-32e mode (SDM Vol. 2B, "MOV—Move
- * to/from Control Registers", #GP conditions).  A guest's MOV that fails
- * this gets #GP(0).
+ * The bits that need no CPUID-announced feature, and PAE stays set in
+ * IA-32e mode (SDM Vol. 2B, "MOV—Move to/from Control Registers", #GP
+ * conditions).  OSXSAVE needs XSAVE in the guest's CPUID (and on the
+ * host: arch/x86/fpu.c).  The other bits KVM ties to the guest's CPUID
+ * (SMEP, SMAP, FSGSBASE, PKE: PKU, LA57, UMIP, PCIDE: PCID; SDM Vol. 3A,
+ * "CR4") are refused whatever the CPUID says: minikvm virtualizes none of
+ * those features yet (cpuid.c does not offer them).  A guest's MOV that
+ * fails this gets #GP(0).
  */
-bool mkvm_x86_cr4_valid(u64 cr4, u64 efer)
+bool mkvm_x86_cr4_valid(const struct mkvm_x86_state *st, u64 cr4, u64 efer)
 {
-	if (cr4 & ~(u64)MKVM_CR4_BASE_BITS)
+	u64 ok = MKVM_CR4_BASE_BITS;
+
+	/* OSXSAVE with CPUID.1:ECX.XSAVE (SDM Vol. 3A, "CR4"). */
+	if (mkvm_x86_xcr0_supported &&
+	    mkvm_x86_guest_has(st, 1, 0, MKVM_ECX, 26))
+		ok |= X86_CR4_OSXSAVE;
+	if (cr4 & ~ok)
 		return false;
 	return !(efer & EFER_LMA) || (cr4 & X86_CR4_PAE);
 }
@@ -279,26 +310,54 @@ bool mkvm_x86_efer_valid(u64 efer)
 	return !(efer & ~ok);
 }
 
+/* CPUID 80000001H EDX: NX (bit 20) and LM (bit 29). */
+#define CPUID_E1_EDX_NX		20
+#define CPUID_E1_EDX_LM		29
+
+/**
+ * mkvm_x86_efer_guest_valid() - may the guest's WRMSR load this EFER?
+ * @st: the vCPU's state (its CPUID)
+ * @efer: the value
+ *
+ * Beyond mkvm_x86_efer_valid(): LME and LMA only if the guest's CPUID has
+ * long mode, NXE only with NX (SDM Vol. 4, IA32_EFER; AMD APM Vol. 2,
+ * "Extended Feature Enable Register").  KVM checks the same, and only
+ * those: SCE stays writable without CPUID.80000001H:EDX.SYSCALL, as on
+ * KVM.  Host-initiated writes (KVM_SET_MSRS, KVM_SET_SREGS) skip this, as
+ * on KVM.
+ */
+bool mkvm_x86_efer_guest_valid(const struct mkvm_x86_state *st, u64 efer)
+{
+	if (!mkvm_x86_efer_valid(efer))
+		return false;
+	if ((efer & (EFER_LME | EFER_LMA)) &&
+	    !mkvm_x86_guest_has(st, 0x80000001, 0, MKVM_EDX, CPUID_E1_EDX_LM))
+		return false;
+	return !(efer & EFER_NX) ||
+	       mkvm_x86_guest_has(st, 0x80000001, 0, MKVM_EDX, CPUID_E1_EDX_NX);
+}
+
 /*
  * The mode rules KVM checks: with EFER.LME and CR0.PG the vCPU is in IA-32e
  * mode, which needs CR4.PAE and EFER.LMA and a CR3 inside MAXPHYADDR
  * (SDM Vol. 3A, "Initializing IA-32e Mode"); outside IA-32e mode LMA must be
  * clear and CS cannot be a 64-bit segment.
  */
-static bool sregs_are_valid(const struct kvm_sregs *s)
+static bool sregs_are_valid(const struct mkvm_x86_state *st,
+			    const struct kvm_sregs *s)
 {
 	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
 		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
 			return false;
-		if (!gpa_is_legal(s->cr3))
+		if (!mkvm_x86_gpa_legal(st, s->cr3))
 			return false;
 	} else if ((s->efer & EFER_LMA) || s->cs.l) {
 		return false;
 	}
 	if (s->apic_base & (MKVM_APIC_BASE_RSVD |
-			    ~GENMASK_ULL(MKVM_DEFAULT_MAXPHYADDR - 1, 0)))
+			    ~GENMASK_ULL(st->maxphyaddr - 1, 0)))
 		return false;
-	return cr0_is_valid(s->cr0) && mkvm_x86_cr4_valid(s->cr4, s->efer) &&
+	return cr0_is_valid(s->cr0) && mkvm_x86_cr4_valid(st, s->cr4, s->efer) &&
 	       mkvm_x86_efer_valid(s->efer);
 }
 
@@ -318,7 +377,7 @@ int mkvm_x86_set_sregs(struct mkvm_x86_state *st,
 	u64 old_cr8 = st->sregs.cr8;
 	unsigned int vec;
 
-	if (!sregs_are_valid(sregs))
+	if (!sregs_are_valid(st, sregs))
 		return -EINVAL;
 
 	st->sregs = *sregs;
@@ -329,7 +388,10 @@ int mkvm_x86_set_sregs(struct mkvm_x86_state *st,
 
 	vec = find_first_bit((const unsigned long *)sregs->interrupt_bitmap,
 			     KVM_NR_INTERRUPTS);
-	if (vec < KVM_NR_INTERRUPTS)
-		st->pending_irq = vec;
+	if (vec < KVM_NR_INTERRUPTS) {
+		st->ev.irq_injected = true;
+		st->ev.irq_soft = false;
+		st->ev.irq_nr = vec;
+	}
 	return 0;
 }

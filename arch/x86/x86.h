@@ -12,13 +12,15 @@
 
 #include <linux/types.h>
 #include <linux/kvm.h>
+#include <asm/fpu/types.h>
 
 #include "decode.h"
 
 /*
- * Guest MAXPHYADDR while userspace has set no guest CPUID: KVM assumes 36
- * bits in that case, and so does minikvm (Intel SDM Vol. 3A, "Physical
- * Address Space"; CPUID leaf 80000008H absent).
+ * Guest MAXPHYADDR while userspace has set no guest CPUID, or one without
+ * leaf 80000008H: KVM assumes 36 bits in that case, and so does minikvm
+ * (Intel SDM Vol. 3A, "Physical Address Space"; CPUID leaf 80000008H
+ * absent).  Otherwise it is that leaf's EAX[7:0] (cpuid.c).
  */
 #define MKVM_DEFAULT_MAXPHYADDR	36
 
@@ -57,21 +59,97 @@ struct mkvm_x86_mtrr {
 	u64 var[2 * MKVM_NR_VAR_MTRR];	/* PHYSBASE0, PHYSMASK0, ... */
 };
 
+/*
+ * A guest CPUID table as KVM_SET_CPUID2 gave it (cpuid.c), entries in
+ * userspace's order.  Immutable once set: a new KVM_SET_CPUID2 replaces it.
+ */
+struct mkvm_x86_cpuid {
+	u32 nent;
+	struct kvm_cpuid_entry2 entries[];
+};
+
+/*
+ * Debugging (debug.c): the guest's own debug registers, and what userspace
+ * asked with KVM_SET_GUEST_DEBUG.  While userspace's hardware breakpoints
+ * (USE_HW_BP) are in the debug registers, the guest's stay here.
+ */
+struct mkvm_x86_debug {
+	u64 db[4];		/* the guest's DR0-DR3 */
+	u64 dr6, dr7;		/* the guest's DR6 and DR7 */
+	u32 control;		/* KVM_GUESTDBG_* in effect; 0: not debugged */
+	u64 user_db[4];		/* USE_HW_BP: userspace's DR0-DR3 ... */
+	u64 user_dr7;		/* ... and DR7 */
+	u64 singlestep_rip;	/* SINGLESTEP: linear RIP it was asked at */
+	int inject;		/* INJECT_DB/_BP: vector for the next entry, -1 */
+	u8 bp_len;		/* length of the INT3 of the last #BP exit */
+};
+
+/*
+ * Events for the guest (events.c), KVM's userspace-irqchip model.  Between
+ * two KVM_RUNs this is the whole truth (the backend loads it before the
+ * first entry and saves it after the last exit).  An "injected" event goes
+ * in at the next entry whatever the guest's state; it was given by
+ * userspace (KVM_INTERRUPT, KVM_SET_SREGS, KVM_SET_VCPU_EVENTS), queued by
+ * the hypervisor (an exception), or its delivery was cut short by an exit
+ * (IDT-vectoring information, EXITINTINFO).  A pending NMI waits until NMIs
+ * are not blocked.  The backends turn the choice of mkvm_x86_event_next()
+ * into EVENTINJ / VM-entry interruption information.
+ */
+struct mkvm_x86_events {
+	bool exc_injected;	/* exception exc_nr at the next entry */
+	bool exc_has_err;
+	u8 exc_nr;
+	u32 exc_err;
+	bool irq_injected;	/* external interrupt irq_nr at the next entry */
+	bool irq_soft;		/* ... as INT n (KVM_SET_VCPU_EVENTS soft) */
+	u8 irq_nr;
+	bool nmi_injected;	/* NMI at the next entry */
+	u8 nmi_pending;		/* NMIs waiting, at most one (process_nmi) */
+	bool nmi_masked;	/* NMIs blocked until the next IRET */
+	u8 shadow;		/* KVM_X86_SHADOW_INT_*: STI / MOV SS shadow */
+};
+
+/* What mkvm_x86_event_next() chose for the next entry. */
+enum mkvm_x86_event_type {
+	MKVM_EVENT_NONE,
+	MKVM_EVENT_EXC,		/* hardware exception, error code if has_err */
+	MKVM_EVENT_NMI,
+	MKVM_EVENT_IRQ,		/* external interrupt */
+	MKVM_EVENT_SOFT_IRQ,	/* INT n */
+};
+
+struct mkvm_x86_event {
+	enum mkvm_x86_event_type type;
+	u8 vector;
+	bool has_err;
+	u32 err;
+};
+
 struct mkvm_x86_state {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;		/* interrupt_bitmap kept all zero */
-	int pending_irq;		/* external interrupt to inject, or -1 */
+	struct mkvm_x86_events ev;	/* events.c */
 	struct mkvm_x86_pending pending;
 	struct mkvm_x86_mtrr mtrr;
 	u64 tsc_aux;			/* the guest's IA32_TSC_AUX */
 	u64 host_tsc_aux;		/* the host's, while the guest's is in */
+	/* Guest CPUID and time (cpuid.c, msr.c), kept across INIT. */
+	struct mkvm_x86_cpuid *cpuid;	/* KVM_SET_CPUID2's; NULL: default */
+	u8 maxphyaddr;			/* guest MAXPHYADDR, from cpuid */
+	u64 tsc_offset;			/* guest TSC = host TSC + tsc_offset */
+	struct mkvm_x86_debug dbg;
+	/* fpu.c: x87/SSE/AVX registers, kept across INIT, and XCR0. */
+	struct fpu_guest fpu;
+	u64 xcr0;
 };
 
 u64 mkvm_x86_max_gfn(void);
 bool mkvm_x86_is_canonical(u64 addr);
 bool mkvm_x86_pat_valid(u64 pat);
 bool mkvm_x86_efer_valid(u64 efer);
-bool mkvm_x86_cr4_valid(u64 cr4, u64 efer);
+bool mkvm_x86_efer_guest_valid(const struct mkvm_x86_state *st, u64 efer);
+bool mkvm_x86_cr4_valid(const struct mkvm_x86_state *st, u64 cr4, u64 efer);
+bool mkvm_x86_gpa_legal(const struct mkvm_x86_state *st, u64 gpa);
 void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id);
 void mkvm_x86_init_event(struct mkvm_x86_state *st, u32 vcpu_id);
 void mkvm_x86_set_regs(struct mkvm_x86_state *st,
@@ -85,16 +163,79 @@ void mkvm_x86_exit_io(struct mkvm_x86_state *st, struct kvm_run *run,
 		      u64 next_rip);
 
 struct mkvm_vcpu;
+/* debug.c */
+#define MKVM_DR6_RESET		0xffff0ff0ULL	/* DR6 after RESET, no bit set */
+#define MKVM_DR7_RESET		0x400ULL	/* DR7 after RESET */
+#define MKVM_DR7_ENABLED	0xffULL		/* L0-L3, G0-G3 */
+void mkvm_x86_debug_reset(struct mkvm_x86_debug *dbg, bool init);
+int mkvm_x86_set_guest_debug(struct mkvm_vcpu *vcpu, void __user *argp);
+int mkvm_x86_get_debugregs(struct mkvm_vcpu *vcpu, void __user *argp);
+int mkvm_x86_set_debugregs(struct mkvm_vcpu *vcpu, void __user *argp);
+u64 mkvm_x86_user_rflags(const struct mkvm_x86_state *st);
+void mkvm_x86_set_user_rflags(struct mkvm_x86_state *st, u64 rflags);
+u32 mkvm_x86_debug_intercepts(const struct mkvm_x86_state *st);
+void mkvm_x86_debug_regs(const struct mkvm_x86_state *st, u64 *db, u64 *dr7);
+void mkvm_x86_debug_save(struct mkvm_x86_state *st, const u64 *db, u64 dr7,
+			 u64 dr6);
+u64 mkvm_x86_debug_entry_dr6(const struct mkvm_x86_state *st);
+int mkvm_x86_debug_exit(struct mkvm_vcpu *vcpu, u8 vector, u64 dr6, u64 dr7);
+int mkvm_x86_debug_step(struct mkvm_vcpu *vcpu);
+/* events.c */
+void mkvm_x86_queue_exception(struct mkvm_vcpu *vcpu, u8 nr, bool has_err,
+			      u32 err);
+int mkvm_x86_event_next(struct mkvm_vcpu *vcpu, bool nmi_blocked,
+			struct mkvm_x86_event *ev);
+void mkvm_x86_event_interrupted(struct mkvm_vcpu *vcpu,
+				const struct mkvm_x86_event *ev);
+bool mkvm_x86_irq_window_wanted(struct mkvm_vcpu *vcpu);
+bool mkvm_x86_irq_window_exit(struct mkvm_vcpu *vcpu, bool if_set,
+			      bool shadow);
+bool mkvm_x86_ready_for_interrupt(struct mkvm_vcpu *vcpu);
+long mkvm_vcpu_interrupt(struct mkvm_vcpu *vcpu, void __user *argp);
+long mkvm_vcpu_nmi(struct mkvm_vcpu *vcpu);
+long mkvm_vcpu_get_events(struct mkvm_vcpu *vcpu, void __user *argp);
+long mkvm_vcpu_set_events(struct mkvm_vcpu *vcpu, void __user *argp);
+
 /* cpuid.c */
-extern bool mkvm_x86_tsc_aux_offered;
+enum { MKVM_EAX, MKVM_EBX, MKVM_ECX, MKVM_EDX };
+extern bool mkvm_x86_tsc_aux_supported;
 void mkvm_x86_cpuid_init(void);
 void mkvm_x86_cpuid(struct mkvm_vcpu *vcpu, u64 cr4, u32 *eax, u32 *ebx,
 		    u32 *ecx, u32 *edx);
-bool mkvm_x86_cpuid_has(u32 leaf, unsigned int reg, unsigned int bit);
+bool mkvm_x86_guest_has(const struct mkvm_x86_state *st, u32 leaf, u32 sub,
+			int reg, int bit);
+bool mkvm_x86_supported_has(u32 leaf, u32 sub, int reg, int bit);
+bool mkvm_x86_guest_has_tsc_aux(const struct mkvm_x86_state *st);
+long mkvm_x86_get_supported_cpuid(struct kvm_cpuid2 __user *argp);
+long mkvm_x86_set_cpuid2(struct mkvm_vcpu *vcpu,
+			 struct kvm_cpuid2 __user *argp);
+long mkvm_x86_get_cpuid2(struct mkvm_vcpu *vcpu,
+			 struct kvm_cpuid2 __user *argp);
+void mkvm_x86_cpuid_free(struct mkvm_x86_state *st);
+
+/* fpu.c */
+extern u64 mkvm_x86_xcr0_supported;
+void mkvm_x86_fpu_setup(void);
+u32 mkvm_x86_xsave_size(u64 xcr0);
+u64 mkvm_x86_guest_xcr0_allowed(struct mkvm_vcpu *vcpu);
+int mkvm_x86_xsetbv(struct mkvm_vcpu *vcpu, u64 cr4, unsigned int cpl,
+		    u64 rcx, u64 rax, u64 rdx);
+int mkvm_x86_fpu_create(struct mkvm_vcpu *vcpu);
+void mkvm_x86_fpu_free(struct mkvm_vcpu *vcpu);
+void mkvm_x86_fpu_load(struct mkvm_vcpu *vcpu);
+void mkvm_x86_fpu_put(struct mkvm_vcpu *vcpu);
+bool mkvm_x86_fpu_enter(struct mkvm_vcpu *vcpu, u64 cr4);
+void mkvm_x86_fpu_leave(bool xcr0_loaded);
+long mkvm_x86_fpu_ioctl(struct mkvm_vcpu *vcpu, unsigned int ioctl,
+			void __user *argp);
 
 /* msr.c */
 int mkvm_x86_msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 			bool write);
+long mkvm_x86_get_msr_index_list(struct kvm_msr_list __user *argp);
+long mkvm_x86_msrs_ioctl(struct mkvm_vcpu *vcpu, struct kvm_msrs __user *argp,
+			 bool write);
+u64 mkvm_x86_guest_tsc(const struct mkvm_x86_state *st);
 void mkvm_x86_tsc_aux_load_guest(struct mkvm_vcpu *vcpu);
 void mkvm_x86_tsc_aux_load_host(struct mkvm_vcpu *vcpu);
 

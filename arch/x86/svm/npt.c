@@ -6,7 +6,9 @@
  * U/S set.
  *
  * Context: process context with the VM's slots_lock held (tables change only
- * on a nested page fault or when a slot goes away).
+ * on a nested page fault, when a slot goes away, or when dirty logging takes
+ * write permission away).  The callers flush the guest TLBs afterwards
+ * (mkvm_flush_remote_tlbs()).
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -88,6 +90,21 @@ void svm_npt_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
 
 		if (pte)
 			WRITE_ONCE(*pte, 0);
+	}
+}
+
+/* mkvm_backend.protect_range: clear W in the leaves that map the range. */
+void svm_npt_protect_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
+{
+	struct svm_vm *svm_vm = vm->be;
+	struct page *page;
+	unsigned long i;
+
+	xa_for_each_range(&vm->pinned, i, page, gfn, gfn + npages - 1) {
+		u64 *pte = npt_leaf(svm_vm, (u64)i << PAGE_SHIFT, false);
+
+		if (pte && (*pte & NPT_RW))
+			WRITE_ONCE(*pte, *pte & ~NPT_RW);
 	}
 }
 

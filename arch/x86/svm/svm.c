@@ -142,4 +142,6 @@ const struct mkvm_backend svm_backend = {
 	.vcpu_run = svm_vcpu_run,
 	.map_gfn = svm_npt_map,
 	.unmap_range = svm_npt_unmap_range,
+	.msr_access = svm_msr_access,
+	.protect_range = svm_npt_protect_range,
 };

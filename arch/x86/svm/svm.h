@@ -40,11 +40,6 @@ struct svm_vm {
 	u64 *npt_root;		/* (c) PML4 of the nested page tables */
 };
 
-/* FXSAVE image of the guest's x87/SSE state (SDM Vol. 1, "FXSAVE"). */
-struct svm_fxsave {
-	u8 bytes[512];
-} __aligned(16);
-
 /* Per-vCPU SVM state. */
 struct svm_vcpu {
 	struct vmcb *vmcb;	/* (c) the VMCB page */
@@ -52,9 +47,14 @@ struct svm_vcpu {
 	struct svm_gprs gprs;	/* guest GPRs but RAX/RSP, around VMRUN */
 	u64 asid_gen;		/* generation of asid on asid_cpu */
 	int asid_cpu;		/* CPU the ASID belongs to, -1: none yet */
-	int tlb_gen;		/* mkvm_vm.tlb_gen seen at the last entry */
-	struct svm_fxsave fpu;	/* guest x87/SSE state while not running */
 	unsigned long dr[4];	/* guest DR0-DR3 while not running */
+	/* NMI blocking bookkeeping (svm_event.c). */
+	bool iret_seen;		/* IRET intercepted at iret_rip, not run yet */
+	bool nmi_singlestep;	/* TF set by minikvm to step one instruction */
+	bool nmi_ss_iret;	/* ... an IRET (else one in a shadow) */
+	u64 iret_rip;
+	u64 nmi_ss_flags;	/* the guest's TF/RF before the step */
+	u64 nmi_ss_dr6;		/* the guest's DR6 before the step */
 	/*
 	 * The VMCB as the last VMRUN was given it: after VMEXIT_INVALID the
 	 * save area need not hold it any more (svm_fail.c).
@@ -68,6 +68,7 @@ void svm_npt_destroy(struct svm_vm *svm_vm);
 int svm_npt_map(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		bool writable);
 void svm_npt_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
+void svm_npt_protect_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
 
 /* svm_vcpu.c */
 int svm_vm_init(struct mkvm_vm *vm);
@@ -91,8 +92,25 @@ void svm_vcpu_reset(struct mkvm_vcpu *vcpu);
 /* svm_fail.c */
 int svm_explain_entry(struct mkvm_vcpu *vcpu);
 
+/* svm_event.c */
+void svm_event_inject(struct mkvm_vcpu *vcpu);
+void svm_event_complete(struct mkvm_vcpu *vcpu);
+bool svm_irq_window_open(struct mkvm_vcpu *vcpu);
+int svm_exit_vintr(struct mkvm_vcpu *vcpu);
+int svm_exit_iret(struct mkvm_vcpu *vcpu);
+bool svm_nmi_step_done(struct mkvm_vcpu *vcpu);
+
 /* svm_exit.c */
 int svm_handle_exit(struct mkvm_vcpu *vcpu);
+int svm_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write);
+
+/* svm_debug.c */
+void svm_debug_load(struct mkvm_vcpu *vcpu);
+void svm_debug_save(struct mkvm_vcpu *vcpu);
+int svm_exit_excp_db(struct mkvm_vcpu *vcpu);
+void svm_set_exception_intercepts(struct mkvm_vcpu *vcpu);
+int svm_exit_excp_bp(struct mkvm_vcpu *vcpu);
+int svm_debug_step(struct mkvm_vcpu *vcpu);
 #endif
 
 #endif /* MINIKVM_SVM_H */

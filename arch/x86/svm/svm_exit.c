@@ -14,9 +14,13 @@
  *   INVD                  a no-op: dropping dirty cache lines would lose
  *                         the host's data
  *   SHUTDOWN              a triple fault: KVM_EXIT_SHUTDOWN
- *   VMRUN ... SKINIT, INVLPGA, MONITOR, MWAIT, XSETBV
+ *   VINTR, IRET, #DB      event windows, on demand (svm_event.c)
+ *   XSETBV                the guest's XCR0, checked (arch/x86/fpu.c)
+ *   VMRUN ... SKINIT, INVLPGA, MONITOR, MWAIT
  *                         not offered to guests: #UD
  *   NPF                   nested paging built on demand from the memslots
+ *   #DB, #BP              only while userspace debugs the guest
+ *                         (KVM_SET_GUEST_DEBUG, svm_debug.c)
  *
  * Context: process context, preemption enabled, vCPU mutex held.
  */
@@ -24,23 +28,13 @@
 #include <linux/nospec.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
+#include <asm/processor-flags.h>
 
 #include "minikvm.h"
 #include "svm.h"
 
 #define X86_VEC_UD	6
 #define X86_VEC_GP	13
-
-/* Deliver an exception at the next VMRUN (APM Vol. 2, "Event Injection"). */
-static void svm_inject_exception(struct svm_vcpu *svm, u8 vector,
-				 bool has_err, u32 err)
-{
-	struct vmcb_control *c = &svm->vmcb->control;
-
-	c->event_inj = vector | SVM_EVTINJ_TYPE_EXEPT | SVM_EVTINJ_VALID |
-		       (has_err ? SVM_EVTINJ_VALID_ERR : 0);
-	c->event_inj_err = err;
-}
 
 /* RIP after an instruction of @len bytes, or the CPU's own NextRIP. */
 static void svm_skip(struct svm_vcpu *svm, unsigned int len)
@@ -49,6 +43,8 @@ static void svm_skip(struct svm_vcpu *svm, unsigned int len)
 		svm->vmcb->save.rip = svm->vmcb->control.next_rip;
 	else
 		svm->vmcb->save.rip += len;
+	/* The shadow of an STI/MOV SS before it covered this instruction. */
+	svm->vmcb->control.int_state &= ~SVM_INT_SHADOW;
 }
 
 static int svm_exit_host_event(struct mkvm_vcpu *vcpu)
@@ -65,7 +61,7 @@ static int svm_exit_intr(struct mkvm_vcpu *vcpu)
 
 static int svm_exit_ud(struct mkvm_vcpu *vcpu)
 {
-	svm_inject_exception(vcpu->be, X86_VEC_UD, false, 0);
+	mkvm_x86_queue_exception(vcpu, X86_VEC_UD, false, 0);
 	return 1;
 }
 
@@ -108,11 +104,31 @@ static int svm_exit_cr4_write(struct mkvm_vcpu *vcpu)
 	r = mkvm_x86_write_cr4(vcpu, gpr, len, &gp);
 	svm_vcpu_load_state(vcpu);
 	if (gp)
-		svm_inject_exception(svm, X86_VEC_GP, true, 0);
+		mkvm_x86_queue_exception(vcpu, X86_VEC_GP, true, 0);
 	/* Paging bits (PGE, PAE, PSE...) changed: drop the guest's TLB. */
 	if (svm->vmcb->save.cr4 != old_cr4)
 		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
 	return r;
+}
+
+/*
+ * XSETBV (0F 01 D1): XCR0 through the shared rules (arch/x86/fpu.c).  The
+ * intercept is checked after the instruction's #UD for CR4.OSXSAVE clear
+ * (APM Vol. 3, "XSETBV"; Vol. 2, "Instruction Intercepts").
+ */
+static int svm_exit_xsetbv(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	const struct vmcb_save *v = &svm->vmcb->save;
+	int vec;
+
+	vec = mkvm_x86_xsetbv(vcpu, v->cr4, v->cpl, svm->gprs.rcx, v->rax,
+			      svm->gprs.rdx);
+	if (vec)
+		mkvm_x86_queue_exception(vcpu, vec, vec == X86_VEC_GP, 0);
+	else
+		svm_skip(svm, 3);
+	return 1;
 }
 
 /* A triple fault: KVM_EXIT_SHUTDOWN, the vCPU left INITed as KVM does. */
@@ -173,10 +189,12 @@ static int svm_exit_cpuid(struct mkvm_vcpu *vcpu)
 
 /*
  * The MSRs a guest may use: those VMRUN/VMLOAD switch are kept in the VMCB
- * (APM Vol. 2, Table B-2), the others in the x86 state (msr.c).  @write: WRMSR with *val; else RDMSR into *val.
+ * (APM Vol. 2, Table B-2), the others in the x86 state (msr.c).  @write:
+ * WRMSR with *val; else RDMSR into *val.  Also mkvm_backend.msr_access for
+ * KVM_GET/SET_MSRS of the VMCB-only ones (STAR ... PAT), between runs.
  * Return: 0, or -EINVAL for #GP (unknown MSR, or a value the MSR refuses).
  */
-static int svm_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
+int svm_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 			  bool write)
 {
 	struct vmcb_save *v = &((struct svm_vcpu *)vcpu->be)->vmcb->save;
@@ -228,17 +246,12 @@ static int svm_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 			*val = v->efer & ~EFER_SVME;
 			return 0;
 		}
-		if (!mkvm_x86_efer_valid(*val) ||
+		if (!mkvm_x86_efer_guest_valid(&vcpu->arch, *val) ||
 		    ((*val ^ v->efer) & EFER_LME && v->cr0 & X86_CR0_PG))
 			return -EINVAL;
 		v->efer = (*val & ~EFER_LMA) | (v->efer & EFER_LMA) | EFER_SVME;
 		return 0;
-	case MSR_IA32_TSC:
-		if (write)
-			return -EINVAL;	/* no TSC offsetting yet */
-		*val = rdtsc() + ((struct svm_vcpu *)vcpu->be)->vmcb->control.tsc_offset;
-		return 0;
-	default:
+	default:	/* MTRRs, TSC, TSC_AUX, APIC_BASE */
 		return mkvm_x86_msr_common(vcpu, msr, val, write) ? -EINVAL : 0;
 	}
 	/* Addresses must be canonical (APM Vol. 2, "Canonical Address Form"). */
@@ -262,7 +275,7 @@ static int svm_exit_msr(struct mkvm_vcpu *vcpu)
 	u64 val = (svm->gprs.rdx << 32) | (u32)svm->vmcb->save.rax;
 
 	if (svm_msr_access(vcpu, msr, &val, write)) {
-		svm_inject_exception(svm, X86_VEC_GP, true, 0);
+		mkvm_x86_queue_exception(vcpu, X86_VEC_GP, true, 0);
 		return 1;
 	}
 	if (!write) {
@@ -294,10 +307,14 @@ static int svm_exit_npf(struct mkvm_vcpu *vcpu)
 
 const struct mkvm_exit_handler svm_exit_handlers[SVM_EXIT_MAX] = {
 	SVM_EXIT(WRITE_CR4, svm_exit_cr4_write),
+	SVM_EXIT(EXCP_DB, svm_exit_excp_db),
+	SVM_EXIT(EXCP_BP, svm_exit_excp_bp),
 	SVM_EXIT(INTR, svm_exit_intr),
 	SVM_EXIT(NMI, svm_exit_host_event),
 	SVM_EXIT(SMI, svm_exit_host_event),
 	SVM_EXIT(INIT, svm_exit_host_event),
+	SVM_EXIT(VINTR, svm_exit_vintr),
+	SVM_EXIT(IRET, svm_exit_iret),
 	SVM_EXIT(CPUID, svm_exit_cpuid),
 	SVM_EXIT(INVD, svm_exit_invd),
 	SVM_EXIT(HLT, svm_exit_hlt),
@@ -314,7 +331,7 @@ const struct mkvm_exit_handler svm_exit_handlers[SVM_EXIT_MAX] = {
 	SVM_EXIT(SKINIT, svm_exit_ud),
 	SVM_EXIT(MONITOR, svm_exit_ud),
 	SVM_EXIT(MWAIT, svm_exit_ud),
-	SVM_EXIT(XSETBV, svm_exit_ud),
+	SVM_EXIT(XSETBV, svm_exit_xsetbv),
 	SVM_EXIT(NPF, svm_exit_npf),
 };
 
@@ -330,6 +347,8 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 	u64 code = svm->vmcb->control.exit_code;
 	int (*fn)(struct mkvm_vcpu *vcpu) = NULL;
 	bool invalid = lower_32_bits(code) == lower_32_bits(SVM_EXIT_INVALID);
+	bool tf;
+	u64 rip;
 	int r;
 
 	/*
@@ -351,9 +370,16 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 	if (!fn)
 		return mkvm_x86_exit_unhandled(vcpu, code);
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+	rip = svm->vmcb->save.rip;
+	tf = svm->vmcb->save.rflags & X86_EFLAGS_TF;
 	r = fn(vcpu);
 	/* A handler that went to userspace without saying why: not handled. */
 	if (r == 0 && vcpu->run->exit_reason == KVM_EXIT_UNKNOWN)
 		return mkvm_x86_exit_unhandled(vcpu, code);
+	/* An instruction completed here under TF: its trap (debug.c). */
+	if (r == 1 && tf && svm->vmcb->save.rip != rip)
+		r = svm_debug_step(vcpu);
+	if (r == 1 && svm_irq_window_open(vcpu))
+		return 0;
 	return r;
 }

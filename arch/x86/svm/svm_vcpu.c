@@ -17,7 +17,6 @@
 #include <linux/slab.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
-#include <asm/fpu/api.h>
 #include <asm/msr.h>
 #include <asm/processor-flags.h>
 
@@ -43,12 +42,6 @@ static_assert(sizeof(struct svm_gprs) == SVM_GPR_SIZE);
 
 /* Power-on PAT (SDM Vol. 3A, "PAT Initialization"). */
 #define SVM_PAT_DEFAULT		0x0007040600070406ULL
-/* DR6 and DR7 after RESET (SDM Vol. 3B, "Debug Registers"). */
-#define SVM_DR6_RESET		0xffff0ff0ULL
-#define SVM_DR7_RESET		0x400ULL
-/* FCW and MXCSR after FNINIT / RESET. */
-#define SVM_FCW_RESET		0x37f
-#define SVM_MXCSR_RESET		0x1f80
 
 #define SVM_IOPM_ORDER		2	/* 12 KiB used of 16 */
 #define SVM_MSRPM_ORDER		1	/* 8 KiB */
@@ -144,13 +137,7 @@ static void svm_init_control(struct mkvm_vcpu *vcpu)
 	c->nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
 	c->nested_cr3 = __sme_set(virt_to_phys(svm_vm->npt_root));
 	svm->vmcb->save.g_pat = SVM_PAT_DEFAULT;
-	/*
-	 * DR6/DR7 are not in the uAPI state yet: set once here, so that the
-	 * save/load round trip of an exit handled in the kernel keeps the
-	 * guest's own values.
-	 */
-	svm->vmcb->save.dr6 = SVM_DR6_RESET;
-	svm->vmcb->save.dr7 = SVM_DR7_RESET;
+	/* DR6/DR7: from the x86 state at each load (svm_debug.c). */
 }
 
 int svm_vcpu_create(struct mkvm_vcpu *vcpu)
@@ -168,9 +155,6 @@ int svm_vcpu_create(struct mkvm_vcpu *vcpu)
 	svm->vmcb = page_address(page);
 	svm->vmcb_pa = __sme_set(page_to_phys(page));
 	svm->asid_cpu = -1;
-	/* FXSAVE layout: FCW at byte 0, MXCSR at byte 24. */
-	*(u16 *)&svm->fpu.bytes[0] = SVM_FCW_RESET;
-	*(u32 *)&svm->fpu.bytes[24] = SVM_MXCSR_RESET;
 	vcpu->be = svm;
 	svm_init_control(vcpu);
 	return 0;
@@ -201,6 +185,8 @@ void svm_vcpu_init_event(struct mkvm_vcpu *vcpu)
 	svm_init_control(vcpu);
 	svm->asid_cpu = -1;	/* a new ASID, flushed at the next entry */
 	memset(svm->dr, 0, sizeof(svm->dr));
+	svm->iret_seen = false;
+	svm->nmi_singlestep = false;
 	mkvm_x86_init_event(&vcpu->arch, vcpu->id);
 	svm_vcpu_reset(vcpu);
 	svm_vcpu_load_state(vcpu);
@@ -270,6 +256,7 @@ void svm_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	/* With V_INTR_MASKING, MOV CR8 reads and writes V_TPR (APM Vol. 2). */
 	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl &
 				      ~SVM_V_TPR_MASK) | (s->cr8 & SVM_V_TPR_MASK);
+	svm->vmcb->control.int_state = vcpu->arch.ev.shadow ? SVM_INT_SHADOW : 0;
 	v->rflags = r->rflags;
 	v->rip = r->rip;
 	v->rsp = r->rsp;
@@ -281,6 +268,7 @@ void svm_vcpu_load_state(struct mkvm_vcpu *vcpu)
 		.r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13,
 		.r14 = r->r14, .r15 = r->r15,
 	};
+	svm_debug_load(vcpu);
 }
 
 /* mkvm_backend.vcpu_save_state: the VMCB back into the architectural state. */
@@ -310,6 +298,8 @@ void svm_vcpu_save_state(struct mkvm_vcpu *vcpu)
 	s->cr3 = v->cr3;
 	s->cr4 = v->cr4;
 	s->cr8 = svm->vmcb->control.int_ctl & SVM_V_TPR_MASK;
+	vcpu->arch.ev.shadow = (svm->vmcb->control.int_state & SVM_INT_SHADOW) ?
+			       KVM_X86_SHADOW_INT_STI | KVM_X86_SHADOW_INT_MOV_SS : 0;
 	r->rflags = v->rflags;
 	r->rip = v->rip;
 	r->rsp = v->rsp;
@@ -328,6 +318,7 @@ void svm_vcpu_save_state(struct mkvm_vcpu *vcpu)
 	r->r13 = svm->gprs.r13;
 	r->r14 = svm->gprs.r14;
 	r->r15 = svm->gprs.r15;
+	svm_debug_save(vcpu);
 }
 
 /*
@@ -356,38 +347,6 @@ static void svm_pick_asid(struct mkvm_vcpu *vcpu, int cpu)
 		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
 }
 
-static void svm_fxrstor(const struct svm_fxsave *fx)
-{
-	asm volatile("fxrstorq %0" : : "m" (*fx));
-}
-
-/*
- * An XSAVE image whose header says every component is in its initial
- * state: XRSTOR of it clears whatever the host left in the AVX and later
- * registers, which FXRSTOR does not touch (SDM Vol. 1, "XRSTOR", "Operation
- * of XRSTOR": components with XSTATE_BV clear are initialized).  Only MXCSR
- * (byte 24) is read from the legacy area.
- */
-static const struct {
-	u8 legacy[512];
-	u64 xstate_bv, xcomp_bv, reserved[6];
-} __aligned(64) svm_xinit = { .legacy[24] = 0x80, .legacy[25] = 0x1f };
-
-/*
- * The AVX register state (YMM upper halves, AVX-512 opmask and ZMM halves):
- * what vector instructions reach beyond FXRSTOR's x87/SSE.  Other
- * components (PKRU, AMX) are left alone: the guest cannot reach them.
- */
-#define SVM_XFEATURES_AVX	(BIT(2) | BIT(5) | BIT(6) | BIT(7))
-
-/* Nothing of the host's vector registers may remain visible to the guest. */
-static void svm_fpu_clear_extended(void)
-{
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		asm volatile("xrstor64 %0" : : "m" (svm_xinit),
-			     "a" (SVM_XFEATURES_AVX), "d" (0) : "memory");
-}
-
 /*
  * DR0-DR3 are not in the VMCB (DR6/DR7 are): swap them by hand so the
  * guest keeps its breakpoints and the host gets its own back before any
@@ -405,78 +364,27 @@ static void svm_swap_dr(unsigned long *save, const unsigned long *load)
 	native_set_debugreg(3, load[3]);
 }
 
-static void svm_fxsave(struct svm_fxsave *fx)
-{
-	asm volatile("fxsaveq %0" : "=m" (*fx));
-}
-
 /*
- * The external interrupt KVM_SET_SREGS queued (interrupt_bitmap) is
- * injected at the next entry, whatever RFLAGS.IF says: KVM treats it as an
- * interrupt whose delivery was already under way.  Until then it stays in
- * the x86 state, where KVM_GET_SREGS reports it.
- */
-static void svm_inject_pending_irq(struct mkvm_vcpu *vcpu)
-{
-	struct vmcb_control *c = &((struct svm_vcpu *)vcpu->be)->vmcb->control;
-
-	if (vcpu->arch.pending_irq < 0 || (c->event_inj & SVM_EVTINJ_VALID))
-		return;
-	c->event_inj = vcpu->arch.pending_irq | SVM_EVTINJ_TYPE_INTR |
-		       SVM_EVTINJ_VALID;
-	vcpu->arch.pending_irq = -1;
-	vcpu->stat->irq_injections++;
-}
-
-/*
- * An injected event is consumed by the entry.  One whose delivery the exit
- * interrupted (EXITINTINFO, same layout as EVENTINJ) is injected again, but
- * for INTn: RIP is still on the instruction, which raises it again (APM
- * Vol. 2, "Event Injection", "EXITINTINFO Pseudo-Register").  An external
- * interrupt goes back to the x86 state, pending, so that KVM_GET_SREGS
- * reports it if userspace looks before the next entry.
- */
-static void svm_requeue_event(struct mkvm_vcpu *vcpu)
-{
-	struct vmcb_control *c = &((struct svm_vcpu *)vcpu->be)->vmcb->control;
-	u32 info = c->exit_int_info;
-
-	c->event_inj = 0;
-	if (!(info & SVM_EVTINJ_VALID))
-		return;
-	switch (info & SVM_EVTINJ_TYPE_MASK) {
-	case SVM_EVTINJ_TYPE_SOFT:
-		break;
-	case SVM_EVTINJ_TYPE_INTR:
-		vcpu->arch.pending_irq = info & SVM_EVTINJ_VEC_MASK;
-		break;
-	default:
-		c->event_inj = info;
-		c->event_inj_err = c->exit_int_info_err;
-	}
-}
-
-/*
- * mkvm_backend.vcpu_run: one trip into the guest.  The host's FPU state is
- * put aside by kernel_fpu_begin() and the guest's x87/SSE state loaded in
- * its place; host interrupts and NMIs held back by GIF=0 are taken as soon
+ * mkvm_backend.vcpu_run: one trip into the guest.  The guest's FPU state is
+ * already in the registers (KVM_RUN swapped it in, arch/x86/fpu.c); its
+ * XCR0 goes in and out right around VMRUN.  Host interrupts and NMIs held
+ * back by GIF=0 are taken as soon
  * as STGI and local_irq_enable() allow, right after #VMEXIT.
  */
 int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = vcpu->be;
 	struct vmcb_control *c = &svm->vmcb->control;
-	unsigned long host_dr[4];
-	int cpu, tlb_gen;
+	unsigned long host_dr[4], host_dr7;
+	int cpu;
+	bool xcr0;
 
 	preempt_disable();
 	cpu = smp_processor_id();
 	svm_pick_asid(vcpu, cpu);
-	tlb_gen = atomic_read(&vcpu->vm->tlb_gen);
-	if (tlb_gen != svm->tlb_gen && c->tlb_control == SVM_TLB_CONTROL_NONE)
-		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
-	svm->tlb_gen = tlb_gen;
-	svm_inject_pending_irq(vcpu);
+	svm_event_inject(vcpu);
+	/* Guest TSC = host TSC + TSC_OFFSET (APM Vol. 2, "TSC Offset"). */
+	c->tsc_offset = vcpu->arch.tsc_offset;
 	/*
 	 * What VMRUN is given that a refused VMRUN may overwrite (QEMU
 	 * stores its host state in the save area and clears EVENTINJ), kept
@@ -487,25 +395,45 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	svm->entry.vmcb.control.event_inj_err = c->event_inj_err;
 
 	mkvm_x86_tsc_aux_load_guest(vcpu);
-	kernel_fpu_begin();
-	svm_fpu_clear_extended();
-	svm_fxrstor(&svm->fpu);
 	local_irq_disable();
+	xcr0 = mkvm_x86_fpu_enter(vcpu, svm->vmcb->save.cr4);
 	asm volatile("clgi" : : : "memory");
+	/*
+	 * No host breakpoint may fire on the guest's addresses in DR0-DR3
+	 * meanwhile: VMRUN loads the guest's DR7 (the VMCB's), but the host's
+	 * is live until then.
+	 */
+	host_dr7 = native_get_debugreg(7);
+	if (host_dr7 & MKVM_DR7_ENABLED)
+		native_set_debugreg(7, 0);
+	/* Mappings went away or lost W since the last entry (kmod/kick.c). */
+	if (mkvm_guest_mode_enter(vcpu) &&
+	    c->tlb_control == SVM_TLB_CONTROL_NONE)
+		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
 	svm_swap_dr(host_dr, svm->dr);
 	trace_minikvm_entry(vcpu->id, svm->vmcb->save.rip);
 	mkvm_stat_enter(vcpu);
 	__svm_vmrun(&svm->gprs, svm->vmcb_pa,
 		    __sme_set(page_to_phys(__this_cpu_read(svm_host_save))));
+	mkvm_guest_mode_exit(vcpu);
 	mkvm_stat_leave(vcpu);
+	/*
+	 * VMRUN saves no host DR7 for #VMEXIT to restore (APM Vol. 2,
+	 * "VMRUN Instruction", "#VMEXIT"): whatever DR7 now holds, the
+	 * guest's breakpoints are disabled before the host's addresses come
+	 * back, and the host's DR7 is written after them.
+	 */
+	if (svm->vmcb->save.dr7 & MKVM_DR7_ENABLED)
+		native_set_debugreg(7, 0);
 	svm_swap_dr(svm->dr, host_dr);
+	if (host_dr7 & MKVM_DR7_ENABLED)
+		native_set_debugreg(7, host_dr7);
+	mkvm_x86_fpu_leave(xcr0);
 	asm volatile("stgi" : : : "memory");	/* NMIs come in here */
-	svm_fxsave(&svm->fpu);
-	kernel_fpu_end();
 	mkvm_x86_tsc_aux_load_host(vcpu);
 
 	c->tlb_control = SVM_TLB_CONTROL_NONE;
-	svm_requeue_event(vcpu);
+	svm_event_complete(vcpu);
 	vcpu->last_cpu = cpu;
 	preempt_enable();
 	/*

@@ -24,7 +24,9 @@
 #define SVM_ICPT_NMI			BIT(1)
 #define SVM_ICPT_SMI			BIT(2)
 #define SVM_ICPT_INIT			BIT(3)
+#define SVM_ICPT_VINTR			BIT(4)	/* virtual interrupt taken */
 #define SVM_ICPT_CPUID			BIT(18)
+#define SVM_ICPT_IRET			BIT(20)
 #define SVM_ICPT_INVD			BIT(22)
 #define SVM_ICPT_HLT			BIT(24)
 #define SVM_ICPT_INVLPGA		BIT(26)
@@ -52,7 +54,13 @@
 
 /* The virtual interrupt control, offset 060h. */
 #define SVM_V_TPR_MASK			0xf	/* CR8 of the guest */
+#define SVM_V_IRQ			BIT(8)	/* a virtual interrupt pending */
+#define SVM_V_INTR_PRIO_MASK		(0xf << 16)
+#define SVM_V_IGN_TPR			BIT(20)
 #define SVM_V_INTR_MASKING		BIT(24)
+
+/* INTERRUPT_SHADOW, offset 068h bit 0: the STI / MOV SS shadow. */
+#define SVM_INT_SHADOW			BIT(0)
 
 /* Nested paging enable, offset 090h bit 0. */
 #define SVM_NESTED_CTL_NP_ENABLE	BIT(0)
@@ -82,6 +90,7 @@
 #define SVM_EVTINJ_VEC_MASK		0xff
 #define SVM_EVTINJ_TYPE_MASK		(7 << 8)
 #define SVM_EVTINJ_TYPE_INTR		(0 << 8)
+#define SVM_EVTINJ_TYPE_NMI		(2 << 8)
 #define SVM_EVTINJ_TYPE_EXEPT		(3 << 8)
 #define SVM_EVTINJ_TYPE_SOFT		(4 << 8)	/* INTn */
 #define SVM_EVTINJ_VALID_ERR		BIT(11)
@@ -90,11 +99,15 @@
 /* Exit codes (APM Vol. 2, Appendix C). */
 #define SVM_EXIT_WRITE_CR4		0x014
 #define SVM_EXIT_EXCP_BASE		0x040
+#define SVM_EXIT_EXCP_DB		0x041	/* #DB, vector 1 */
+#define SVM_EXIT_EXCP_BP		0x043	/* #BP, vector 3 */
 #define SVM_EXIT_INTR			0x060
 #define SVM_EXIT_NMI			0x061
 #define SVM_EXIT_SMI			0x062
 #define SVM_EXIT_INIT			0x063
+#define SVM_EXIT_VINTR			0x064
 #define SVM_EXIT_CPUID			0x072
+#define SVM_EXIT_IRET			0x074
 #define SVM_EXIT_INVD			0x076
 #define SVM_EXIT_HLT			0x078
 #define SVM_EXIT_INVLPGA		0x07a

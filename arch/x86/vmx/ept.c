@@ -151,8 +151,8 @@ int vmx_invvpid(u16 vpid)
 
 /*
  * mkvm_backend.unmap_range: only pinned frames can be mapped.  This CPU's
- * cached translations go now; other CPUs drop theirs before their next
- * entry of a vCPU of this VM (mkvm_vm.tlb_gen, vmx_vcpu.c).
+ * cached translations go now; the caller makes the other CPUs drop theirs
+ * (mkvm_flush_remote_tlbs()).
  */
 void vmx_ept_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
 {
@@ -169,6 +169,24 @@ void vmx_ept_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
 	preempt_disable();
 	vmx_invept(vmx_vm->eptp);
 	preempt_enable();
+}
+
+/*
+ * mkvm_backend.protect_range: clear W in the leaves that map the range; the
+ * caller flushes every CPU's cached translations (mkvm_flush_remote_tlbs()).
+ */
+void vmx_ept_protect_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
+{
+	struct vmx_vm *vmx_vm = vm->be;
+	struct page *page;
+	unsigned long i;
+
+	xa_for_each_range(&vm->pinned, i, page, gfn, gfn + npages - 1) {
+		u64 *pte = ept_leaf(vmx_vm, (u64)i << PAGE_SHIFT, false);
+
+		if (pte && (*pte & EPT_W))
+			WRITE_ONCE(*pte, *pte & ~EPT_W);
+	}
 }
 
 static void ept_free_table(u64 *table, int level)

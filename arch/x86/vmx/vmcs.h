@@ -157,11 +157,14 @@
 /* Pin-based VM-execution controls (Vol. 3C, "Pin-Based VM-Execution Controls"). */
 #define VMX_PIN_EXT_INTR_EXITING	BIT(0)
 #define VMX_PIN_NMI_EXITING		BIT(3)
+#define VMX_PIN_VIRTUAL_NMIS		BIT(5)
 
 /*
  * Primary processor-based controls (Vol. 3C, "Processor-Based VM-Execution
  * Controls"); VMX_PROC_SECONDARY_CTLS is in vmx.h.
  */
+#define VMX_PROC_TSC_OFFSETTING		BIT(3)
+#define VMX_PROC_INTR_WINDOW_EXITING	BIT(2)
 #define VMX_PROC_HLT_EXITING		BIT(7)
 #define VMX_PROC_INVLPG_EXITING		BIT(9)
 #define VMX_PROC_MWAIT_EXITING		BIT(10)
@@ -172,6 +175,7 @@
 #define VMX_PROC_CR8_LOAD_EXITING	BIT(19)
 #define VMX_PROC_CR8_STORE_EXITING	BIT(20)
 #define VMX_PROC_TPR_SHADOW		BIT(21)
+#define VMX_PROC_NMI_WINDOW_EXITING	BIT(22)
 #define VMX_PROC_MOV_DR_EXITING		BIT(23)
 #define VMX_PROC_UNCOND_IO_EXITING	BIT(24)
 #define VMX_PROC_IO_BITMAPS		BIT(25)
@@ -213,6 +217,7 @@
 /* Guest interruptibility state (Vol. 3C, "Guest Non-Register State"). */
 #define VMX_INTERRUPTIBILITY_STI	BIT(0)
 #define VMX_INTERRUPTIBILITY_MOV_SS	BIT(1)
+#define VMX_INTERRUPTIBILITY_NMI	BIT(3)	/* virtual-NMI blocking */
 #define VMX_BLOCKING_STI_MOV_SS		(VMX_INTERRUPTIBILITY_STI | \
 					 VMX_INTERRUPTIBILITY_MOV_SS)
 
@@ -222,6 +227,8 @@
 #define EXIT_REASON_TRIPLE_FAULT	2
 #define EXIT_REASON_INIT		3
 #define EXIT_REASON_SIPI		4
+#define EXIT_REASON_INTR_WINDOW		7
+#define EXIT_REASON_NMI_WINDOW		8
 #define EXIT_REASON_SMI			6
 #define EXIT_REASON_TASK_SWITCH		9
 #define EXIT_REASON_CPUID		10

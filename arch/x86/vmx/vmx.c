@@ -40,26 +40,37 @@ static DEFINE_PER_CPU(struct page *, vmx_vmxon_page);
  * "VM-Exit Control Fields", "VM-Entry Control Fields"):
  *  - external interrupts and NMIs exit and go to the host: the interrupt
  *    is acknowledged on exit and its vector handed to the host's handler
- *    (vmx_vcpu.c);
+ *    (vmx_vcpu.c); the guest's NMIs are virtual NMIs, blocked until its
+ *    IRET by the CPU; interrupt- and NMI-window exiting are switched on
+ *    when needed (vmx_event.c);
  *  - HLT, MWAIT, MONITOR, RDPMC and every port (unconditional I/O exiting)
  *    exit; every MSR exits through an all-ones MSR bitmap;
  *  - CR8 goes to the TPR shadow in a virtual-APIC page, CR3 stays with the
  *    guest (EPT), unrestricted guest runs real mode and unpaged guests;
  *  - IA32_EFER, IA32_PAT and the debug controls are loaded and saved
- *    through the VMCS; the host is 64-bit.
+ *    through the VMCS; the host is 64-bit;
+ *  - RDTSC, RDTSCP and RDMSR of the TSC read host TSC + the VMCS's TSC
+ *    offset ("use TSC offsetting").
  */
-#define VMX_PIN_WANT	(VMX_PIN_EXT_INTR_EXITING | VMX_PIN_NMI_EXITING)
-#define VMX_PIN_FORBID	(BIT(5) | BIT(6) | BIT(7))	/* vNMI, timer, posted */
+#define VMX_PIN_WANT							\
+	(VMX_PIN_EXT_INTR_EXITING | VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS)
+#define VMX_PIN_FORBID	(BIT(6) | BIT(7))	/* preemption timer, posted */
 #define VMX_PROC_WANT							\
 	(VMX_PROC_HLT_EXITING | VMX_PROC_MWAIT_EXITING |		\
 	 VMX_PROC_RDPMC_EXITING | VMX_PROC_TPR_SHADOW |			\
 	 VMX_PROC_UNCOND_IO_EXITING | VMX_PROC_MSR_BITMAPS |		\
-	 VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CTLS)
-/* Interrupt/NMI-window, MTF and PAUSE exiting: bits 2, 22, 27, 30. */
+	 VMX_PROC_MONITOR_EXITING | VMX_PROC_SECONDARY_CTLS |		\
+	 VMX_PROC_TSC_OFFSETTING)
+/*
+ * MTF and PAUSE exiting: bits 27, 30.  Interrupt/NMI-window exiting: off
+ * here, on per entry (vmx_event.c); virtual NMIs make NMI-window exiting
+ * available (SDM Vol. 3D, Appendix A.3.2).
+ */
 #define VMX_PROC_FORBID							\
 	(VMX_PROC_INVLPG_EXITING | VMX_PROC_RDTSC_EXITING |		\
 	 VMX_PROC_CR3_LOAD_EXITING | VMX_PROC_CR3_STORE_EXITING |	\
-	 VMX_PROC_MOV_DR_EXITING | BIT(2) | BIT(22) | BIT(27) | BIT(30))
+	 VMX_PROC_MOV_DR_EXITING | VMX_PROC_INTR_WINDOW_EXITING |	\
+	 VMX_PROC_NMI_WINDOW_EXITING | BIT(27) | BIT(30))
 #define VMX_PROC2_WANT	(VMX_PROC2_EPT | VMX_PROC2_UNRESTRICTED_GUEST)
 #define VMX_EXIT_WANT							\
 	(VMX_EXIT_SAVE_DEBUG | VMX_EXIT_HOST_64BIT | VMX_EXIT_SAVE_PAT |	\
@@ -395,4 +406,6 @@ const struct mkvm_backend vmx_backend = {
 	.vcpu_run = vmx_vcpu_run,
 	.map_gfn = vmx_ept_map,
 	.unmap_range = vmx_ept_unmap_range,
+	.msr_access = vmx_msr_access,
+	.protect_range = vmx_ept_protect_range,
 };

@@ -100,11 +100,6 @@ struct vmx_vm {
 	u64 eptp;		/* (c) EPT pointer: root, WB, 4 levels */
 };
 
-/* FXSAVE image of the guest's x87/SSE state (SDM Vol. 1, "FXSAVE"). */
-struct vmx_fxsave {
-	u8 bytes[512];
-} __aligned(16);
-
 /*
  * Per-vCPU VMX state.  (c): constant; (p): changed with preemption off on
  * the CPU that has the VMCS loaded, or by the VMCLEAR IPI / cpu_disable on
@@ -123,7 +118,6 @@ struct vmx_vcpu {
 	bool state_dirty;	/* vcpu->arch to be written to the VMCS */
 	bool flush_tlb;		/* invalidate guest TLBs before the next entry */
 	bool clear_blocking;	/* an instruction was skipped: STI/MOV SS over */
-	int tlb_gen;		/* mkvm_vm.tlb_gen at the last entry */
 	struct vmx_gprs gprs;	/* guest GPRs (RSP is in rsp below) */
 	/* Guest state the handlers use, read after each exit, written before each entry. */
 	u64 rip, rsp, rflags;
@@ -133,11 +127,10 @@ struct vmx_vcpu {
 	/* The exit just taken. */
 	u32 exit_reason, exit_intr_info, idt_info, idt_err, insn_len;
 	u64 exit_qual, exit_gpa;
-	/* An event for the next entry (VMX_INTR_VALID set), its error code. */
-	u32 inject_info, inject_err;
+	u32 blocking;		/* guest interruptibility state at the exit */
+	u32 windows;		/* interrupt/NMI-window exiting now on */
 	/* Guest MSRs the VMCS does not hold: swapped by hand around entry. */
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
-	struct vmx_fxsave fpu;	/* guest x87/SSE state while not running */
 	unsigned long dr[4];	/* guest DR0-DR3 while not running */
 	unsigned long dr6;	/* guest DR6 while not running */
 	unsigned long host_cr3, host_cr4, host_fs_base;	/* (p) as in the VMCS */
@@ -151,6 +144,7 @@ void vmx_ept_destroy(struct vmx_vm *vmx_vm);
 int vmx_ept_map(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		bool writable);
 void vmx_ept_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
+void vmx_ept_protect_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
 int vmx_invept(u64 eptp);
 int vmx_invvpid(u16 vpid);
 
@@ -178,8 +172,25 @@ u64 vmx_read_cr4(void);
 void vmx_snapshot_entry(struct vmx_vcpu *vmx);
 int vmx_explain_entry(struct mkvm_vcpu *vcpu, u64 hw_reason);
 
+/* vmx_event.c */
+void vmx_event_inject(struct mkvm_vcpu *vcpu);
+void vmx_event_complete(struct mkvm_vcpu *vcpu, u32 info, u32 err);
+void vmx_event_save(struct mkvm_vcpu *vcpu, u32 blocking);
+void vmx_event_load(struct mkvm_vcpu *vcpu);
+bool vmx_irq_window_open(struct mkvm_vcpu *vcpu);
+int vmx_exit_intr_window(struct mkvm_vcpu *vcpu);
+int vmx_exit_nmi_window(struct mkvm_vcpu *vcpu);
+
 /* vmx_exit.c */
 int vmx_handle_exit(struct mkvm_vcpu *vcpu);
+int vmx_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write);
+
+/* vmx_debug.c */
+void vmx_debug_load(struct mkvm_vcpu *vcpu);
+void vmx_debug_prepare_entry(struct mkvm_vcpu *vcpu, bool loaded);
+void vmx_debug_save(struct mkvm_vcpu *vcpu);
+int vmx_debug_exception(struct mkvm_vcpu *vcpu);
+int vmx_debug_step(struct mkvm_vcpu *vcpu);
 extern const struct mkvm_exit_handler vmx_exit_handlers[];
 #endif
 

@@ -17,12 +17,15 @@
  *   INVD                  a no-op: dropping dirty cache lines would lose
  *                         the host's data
  *   triple fault          KVM_EXIT_SHUTDOWN
- *   VMX instructions, GETSEC, RSM, MONITOR, MWAIT, XSETBV
+ *   XSETBV                the guest's XCR0, checked (arch/x86/fpu.c)
+ *   VMX instructions, GETSEC, RSM, MONITOR, MWAIT
  *                         not offered to guests: #UD
  *   RDPMC                 no PMU offered: #GP
  *   PAUSE loop            a spinning guest: back to the run loop, which
  *                         can reschedule and see signals
  *   EPT violation         EPT built on demand from the memslots, or MMIO
+ *   #DB, #BP              only while userspace debugs the guest
+ *                         (KVM_SET_GUEST_DEBUG, vmx_debug.c)
  *
  * Context: process context, preemption enabled, vCPU mutex held.  The
  * handlers work on the values vmx_vcpu.c cached at the exit; those that
@@ -44,21 +47,9 @@
 #define X86_VEC_UD	6
 #define X86_VEC_GP	13
 
-/*
- * Deliver a hardware exception at the next entry (SDM Vol. 3C, "VM-Entry
- * Controls for Event Injection").
- */
-static void vmx_inject_exception(struct vmx_vcpu *vmx, u8 vector,
-				 bool has_err, u32 err)
-{
-	vmx->inject_info = vector | VMX_INTR_TYPE_HW_EXCEPTION |
-			   VMX_INTR_VALID | (has_err ? VMX_INTR_ERR_VALID : 0);
-	vmx->inject_err = err;
-}
-
 static int vmx_inject_gp(struct mkvm_vcpu *vcpu)
 {
-	vmx_inject_exception(vcpu->be, X86_VEC_GP, true, 0);
+	mkvm_x86_queue_exception(vcpu, X86_VEC_GP, true, 0);
 	return 1;
 }
 
@@ -93,19 +84,25 @@ static int vmx_exit_ext_intr(struct mkvm_vcpu *vcpu)
 	return 1;
 }
 
-/* Exit reason 0: only NMIs exit (no exception bitmap bits). */
+/*
+ * Exit reason 0: NMIs, and #DB/#BP while userspace debugs the guest (the
+ * only exception bitmap bits, vmx_debug.c).
+ */
 static int vmx_exit_exception_nmi(struct mkvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
+	u32 vector = vmx->exit_intr_info & VMX_INTR_VECTOR;
 
 	if ((vmx->exit_intr_info & VMX_INTR_TYPE) == VMX_INTR_TYPE_NMI)
 		return 1;	/* vmx_do_nmi_irqoff() ran it */
+	if (vector == 1 || vector == 3)
+		return vmx_debug_exception(vcpu);
 	return 0;	/* unhandled: KVM_EXIT_INTERNAL_ERROR */
 }
 
 static int vmx_exit_ud(struct mkvm_vcpu *vcpu)
 {
-	vmx_inject_exception(vcpu->be, X86_VEC_UD, false, 0);
+	mkvm_x86_queue_exception(vcpu, X86_VEC_UD, false, 0);
 	return 1;
 }
 
@@ -183,6 +180,36 @@ static int vmx_exit_cpuid(struct mkvm_vcpu *vcpu)
 	vmx->gprs.rcx = c;
 	vmx->gprs.rdx = d;
 	vmx_skip(vmx);
+	return 1;
+}
+
+/*
+ * XSETBV always exits (SDM Vol. 3C, "Instructions That Cause VM Exits
+ * Unconditionally"), after its #UD for CR4.OSXSAVE clear.  XCR0 through
+ * the shared rules (arch/x86/fpu.c); the CPL is SS.DPL (SDM Vol. 3C,
+ * "Checks on Guest Segment Registers").
+ */
+static int vmx_exit_xsetbv(struct mkvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = vcpu->be;
+	unsigned int cpl;
+	u64 cr4;
+	int r;
+
+	r = vmx_vmcs_get(vcpu);
+	if (r)
+		return r;
+	cr4 = vmx_read_cr4();
+	cpl = (vmcs_read32(VMCS_GUEST_ES_AR + 2 * VMCS_SEG_SS) >> VMX_AR_DPL_SHIFT) & 3;
+	r = vmx_vmcs_put(vcpu);
+	if (r)
+		return r;
+	r = mkvm_x86_xsetbv(vcpu, cr4, cpl, vmx->gprs.rcx, vmx->gprs.rax,
+			    vmx->gprs.rdx);
+	if (r)
+		mkvm_x86_queue_exception(vcpu, r, r == X86_VEC_GP, 0);
+	else
+		vmx_skip(vmx);
 	return 1;
 }
 
@@ -308,8 +335,8 @@ static int vmx_exit_cr_access(struct mkvm_vcpu *vcpu)
 
 /*
  * MSRs the VMCS holds (SDM Vol. 3C, "Guest Register State"): FS/GS base,
- * SYSENTER_*, PAT and EFER; plus the TSC.  Return: 0, -EINVAL for #GP,
- * -EIO when the VMCS failed.
+ * SYSENTER_*, PAT and EFER.  Return: 0, -EINVAL for #GP, -EIO when the
+ * VMCS failed.
  */
 static int vmx_msr_vmcs(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 			bool write)
@@ -366,7 +393,7 @@ static int vmx_msr_vmcs(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 		efer = vmcs_read64(VMCS_GUEST_EFER);
 		if (!write)
 			*val = efer;
-		else if (!mkvm_x86_efer_valid(*val) ||
+		else if (!mkvm_x86_efer_guest_valid(&vcpu->arch, *val) ||
 			 (((*val ^ efer) & EFER_LME) &&
 			  (vmx_read_cr0() & X86_CR0_PG)))
 			err = -EINVAL;
@@ -374,11 +401,6 @@ static int vmx_msr_vmcs(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 			vmx_write_efer(vcpu, (*val & ~EFER_LMA) |
 				       (efer & EFER_LMA));
 		break;
-	default:	/* MSR_IA32_TSC */
-		if (write)
-			err = -EINVAL;	/* no TSC offsetting yet */
-		else
-			*val = rdtsc();
 	}
 	r = vmx_vmcs_put(vcpu);
 	return r ? r : err;
@@ -388,9 +410,11 @@ static int vmx_msr_vmcs(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
  * The MSRs a guest may use (@write: WRMSR with *val; else RDMSR into
  * *val): the syscall MSRs, which the VMCS lacks, are the vCPU's own and
  * switched around each entry (vmx_vcpu.c); those in the VMCS above; the
- * rest is shared with SVM (msr.c).  Return: 0, -EINVAL for #GP, -EIO.
+ * rest is shared with SVM (msr.c).  Also mkvm_backend.msr_access for
+ * KVM_GET/SET_MSRS of the syscall MSRs, SYSENTER_* and PAT, between runs.
+ * Return: 0, -EINVAL for #GP, -EIO.
  */
-static int vmx_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
+int vmx_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 			  bool write)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
@@ -419,7 +443,6 @@ static int vmx_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 	case MSR_IA32_SYSENTER_EIP:
 	case MSR_IA32_CR_PAT:
 	case MSR_EFER:
-	case MSR_IA32_TSC:
 		field = NULL;
 		break;
 	default:
@@ -428,7 +451,7 @@ static int vmx_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 	/* Addresses must be canonical (SDM Vol. 4, and "WRMSR" #GP cases). */
 	if (write && msr != MSR_STAR && msr != MSR_SYSCALL_MASK &&
 	    msr != MSR_IA32_SYSENTER_CS && msr != MSR_IA32_CR_PAT &&
-	    msr != MSR_EFER && msr != MSR_IA32_TSC &&
+	    msr != MSR_EFER &&
 	    !mkvm_x86_is_canonical(*val))
 		return -EINVAL;
 	if (!field)
@@ -504,6 +527,8 @@ const struct mkvm_exit_handler vmx_exit_handlers[EXIT_REASON_MAX] = {
 	VMX_EXIT(TRIPLE_FAULT, vmx_exit_triple_fault),
 	VMX_EXIT(INIT, vmx_exit_host_event),
 	VMX_EXIT(SIPI, vmx_exit_host_event),
+	VMX_EXIT(INTR_WINDOW, vmx_exit_intr_window),
+	VMX_EXIT(NMI_WINDOW, vmx_exit_nmi_window),
 	VMX_EXIT(SMI, vmx_exit_host_event),
 	VMX_EXIT(CPUID, vmx_exit_cpuid),
 	VMX_EXIT(GETSEC, vmx_exit_ud),
@@ -532,7 +557,7 @@ const struct mkvm_exit_handler vmx_exit_handlers[EXIT_REASON_MAX] = {
 	VMX_EXIT(EPT_MISCONFIG, vmx_exit_ept_misconfig),
 	VMX_EXIT(INVEPT, vmx_exit_ud),
 	VMX_EXIT(INVVPID, vmx_exit_ud),
-	VMX_EXIT(XSETBV, vmx_exit_ud),
+	VMX_EXIT(XSETBV, vmx_exit_xsetbv),
 	VMX_EXIT(VMFUNC, vmx_exit_ud),
 };
 
@@ -548,6 +573,7 @@ int vmx_handle_exit(struct mkvm_vcpu *vcpu)
 	u32 reason = vmx->exit_reason;
 	u32 basic = reason & EXIT_REASON_BASIC;
 	int (*fn)(struct mkvm_vcpu *vcpu) = NULL;
+	u64 rip;
 	int r;
 
 	/*
@@ -574,9 +600,15 @@ int vmx_handle_exit(struct mkvm_vcpu *vcpu)
 	if (!fn)
 		return mkvm_x86_exit_unhandled(vcpu, reason);
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+	rip = vmx->rip;
 	r = fn(vcpu);
 	/* A handler that went to userspace without saying why: not handled. */
 	if (r == 0 && vcpu->run->exit_reason == KVM_EXIT_UNKNOWN)
 		return mkvm_x86_exit_unhandled(vcpu, reason);
+	/* An instruction completed here under TF: its trap (debug.c). */
+	if (r == 1 && (vmx->rflags & X86_EFLAGS_TF) && vmx->rip != rip)
+		r = vmx_debug_step(vcpu);
+	if (r == 1 && vmx_irq_window_open(vcpu))
+		return 0;
 	return r;
 }

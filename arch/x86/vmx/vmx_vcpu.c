@@ -29,7 +29,6 @@
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
-#include <asm/fpu/api.h>
 #include <asm/msr.h>
 #include <asm/processor-flags.h>
 #include <asm/segment.h>
@@ -51,9 +50,6 @@ static_assert(sizeof(struct vmx_gprs) == VMX_GPR_SIZE);
 #define VMX_DR6_RESET		0xffff0ff0UL
 #define VMX_DR7_RESET		0x400UL
 #define VMX_DR7_ENABLED		0xffUL	/* L0-L3, G0-G3 */
-/* FCW and MXCSR after FNINIT / RESET. */
-#define VMX_FCW_RESET		0x37f
-#define VMX_MXCSR_RESET		0x1f80
 /* The TPR in the virtual-APIC page (SDM Vol. 3C, "Virtual-APIC Page"). */
 #define VMX_VAPIC_TPR		0x80
 /*
@@ -378,16 +374,20 @@ void vmx_vm_destroy(struct mkvm_vm *vm)
 
 /*
  * Secondary controls of one vCPU: VPID only with a VPID of its own; RDTSCP
- * and RDPID, which #UD without "enable RDTSCP", when the guest's CPUID
- * offers them (the guest's TSC_AUX is switched in, msr.c).
+ * and RDPID, which #UD without "enable RDTSCP", when the vCPU's CPUID
+ * offers them (the guest's TSC_AUX is switched in, msr.c), as KVM does.
+ * Written at creation and again at each KVM_RUN's first entry, since the
+ * CPUID may change until then.
  */
-static u32 vmx_vcpu_proc2(const struct vmx_vcpu *vmx)
+static u32 vmx_vcpu_proc2(const struct mkvm_vcpu *vcpu)
 {
+	const struct vmx_vcpu *vmx = vcpu->be;
 	u32 ctl = vmx_cfg.proc2 & ~VMX_PROC2_VPID;
 
 	if (vmx->vpid)
 		ctl |= VMX_PROC2_VPID;
-	if (mkvm_x86_tsc_aux_offered && (vmx_cfg.proc2_may1 & VMX_PROC2_RDTSCP))
+	if (mkvm_x86_guest_has_tsc_aux(&vcpu->arch) &&
+	    (vmx_cfg.proc2_may1 & VMX_PROC2_RDTSCP))
 		ctl |= VMX_PROC2_RDTSCP;
 	return ctl;
 }
@@ -409,7 +409,7 @@ static void vmx_vmcs_init(struct mkvm_vcpu *vcpu)
 		vmcs_write16(VMCS_VPID, vmx->vpid);
 	vmcs_write32(VMCS_PIN_CTLS, vmx_cfg.pin);
 	vmcs_write32(VMCS_PROC_CTLS, vmx_cfg.proc);
-	vmcs_write32(VMCS_PROC2_CTLS, vmx_vcpu_proc2(vmx));
+	vmcs_write32(VMCS_PROC2_CTLS, vmx_vcpu_proc2(vcpu));
 	vmcs_write32(VMCS_EXIT_CTLS, vmx_cfg.exit);
 	vmcs_write32(VMCS_ENTRY_CTLS, vmx_cfg.entry);
 	if (vmx_cfg.proc2 & VMX_PROC2_PAUSE_LOOP_EXITING) {
@@ -476,9 +476,6 @@ int vmx_vcpu_create(struct mkvm_vcpu *vcpu)
 	*(u32 *)vmx->vmcs = vmx_cfg.revision_id;
 	vmx->vmcs_pa = virt_to_phys(vmx->vmcs);
 	vmx->vpid = vmx_vpid_alloc();
-	/* FXSAVE layout: FCW at byte 0, MXCSR at byte 24. */
-	*(u16 *)&vmx->fpu.bytes[0] = VMX_FCW_RESET;
-	*(u32 *)&vmx->fpu.bytes[24] = VMX_MXCSR_RESET;
 	vmx->dr6 = VMX_DR6_RESET;
 
 	/* A new VMCS is cleared before its first VMPTRLD (launch state "clear"). */
@@ -687,6 +684,7 @@ void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	vmx->vapic[VMX_VAPIC_TPR] = (s->cr8 & 0xf) << 4;
 	if (vmx_pae_paging(s))
 		vmx_load_pdptes(vcpu, s->cr3);
+	vmx_debug_load(vcpu);
 	vmx->state_dirty = true;
 }
 
@@ -719,6 +717,7 @@ static void vmx_write_sregs(struct mkvm_vcpu *vcpu)
 	vmcs_writel(VMCS_GUEST_CR3, s->cr3);
 	vmx_write_cr4(vcpu, s->cr4);
 	vmx_write_efer(vcpu, s->efer);
+	vmx_event_load(vcpu);
 }
 
 /**
@@ -748,6 +747,10 @@ void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu)
 	s->cr2 = vmx->cr2;
 	s->cr8 = vmx->vapic[VMX_VAPIC_TPR] >> 4;
 	/* Not entered since the state was loaded: vcpu->arch is current. */
+	if (!vmx->state_dirty)
+		vmx_event_save(vcpu, vmx->clear_blocking ?
+			       vmx->blocking & ~VMX_BLOCKING_STI_MOV_SS :
+			       vmx->blocking);
 	if (vmx->state_dirty || vmx->failed || vmx_vmcs_get(vcpu))
 		return;
 	VMX_SEG_READ(VMCS_SEG_ES, &s->es);
@@ -766,28 +769,22 @@ void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu)
 	s->cr3 = vmcs_readl(VMCS_GUEST_CR3);
 	s->cr4 = vmx_read_cr4();
 	s->efer = vmcs_read64(VMCS_GUEST_EFER);
+	vmx_debug_save(vcpu);
 	vmx_vmcs_put(vcpu);
 }
 
 /*
- * The external interrupt KVM_SET_SREGS queued goes in at the next entry,
- * as KVM does it: as an interrupt whose delivery was already under way,
- * whatever RFLAGS.IF says.  VM entry refuses to inject an external
- * interrupt with RFLAGS.IF clear or in an STI/MOV SS shadow (SDM Vol. 3C,
- * "Checks on Guest RIP, RFLAGS, and SSP", "Checks on Guest Non-Register
- * State"): the entry then fails with invalid guest state, on kvm_intel as
- * here (KVM_EXIT_FAIL_ENTRY, reason 0x80000021).
+ * Drop this CPU's cached translations for the vCPU: guest-physical (EPT)
+ * and linear (VPID).  A failure fails the vCPU (vmx_vmcs_put()).
+ * Preemption off, the VMCS current.
  */
-static void vmx_inject_pending_irq(struct mkvm_vcpu *vcpu)
+static void vmx_flush_guest_tlb(struct mkvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
+	struct vmx_vm *vmx_vm = vcpu->vm->be;
 
-	if (vcpu->arch.pending_irq < 0 || (vmx->inject_info & VMX_INTR_VALID))
-		return;
-	vmx->inject_info = vcpu->arch.pending_irq | VMX_INTR_TYPE_EXT |
-			   VMX_INTR_VALID;
-	vcpu->arch.pending_irq = -1;
-	vcpu->stat->irq_injections++;
+	if (vmx_invept(vmx_vm->eptp) || (vmx->vpid && vmx_invvpid(vmx->vpid)))
+		this_cpu_write(vmx_vmcs_failed, true);
 }
 
 /*
@@ -798,13 +795,19 @@ static void vmx_inject_pending_irq(struct mkvm_vcpu *vcpu)
 static void vmx_prepare_entry(struct mkvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
-	int tlb_gen = atomic_read(&vcpu->vm->tlb_gen);
-	u32 blocking, info;
+	u32 blocking;
 
+	vmx_debug_prepare_entry(vcpu, vmx->state_dirty);
 	if (vmx->state_dirty) {
 		vmx_write_sregs(vcpu);
+		vmcs_write32(VMCS_PROC2_CTLS, vmx_vcpu_proc2(vcpu));
 		vmx->state_dirty = false;
 	}
+	/*
+	 * Guest TSC = host TSC + offset (SDM Vol. 3C, "Timestamp-Counter
+	 * Offsetting and Scaling"); a WRMSR of the TSC moved it (msr.c).
+	 */
+	vmcs_write64(VMCS_TSC_OFFSET, vcpu->arch.tsc_offset);
 	if (vmx->pdptes_dirty) {
 		vmcs_write64(VMCS_GUEST_PDPTE0, vmx->pdpte[0]);
 		vmcs_write64(VMCS_GUEST_PDPTE0 + 2, vmx->pdpte[1]);
@@ -823,30 +826,10 @@ static void vmx_prepare_entry(struct mkvm_vcpu *vcpu)
 				     blocking & ~VMX_BLOCKING_STI_MOV_SS);
 		vmx->clear_blocking = false;
 	}
-	vmx_inject_pending_irq(vcpu);
-	info = vmx->inject_info;
-	if (info & VMX_INTR_VALID) {
-		/*
-		 * Real mode delivers no error code, and unrestricted guest
-		 * makes VM entry insist on that (SDM Vol. 3C, "Checks on
-		 * VM-Entry Control Fields").
-		 */
-		if (!(vmcs_readl(VMCS_GUEST_CR0) & X86_CR0_PE))
-			info &= ~VMX_INTR_ERR_VALID;
-		vmcs_write32(VMCS_ENTRY_EXCEPTION_ERR, vmx->inject_err);
-		vmcs_write32(VMCS_ENTRY_INTR_INFO, info);
-		vmx->inject_info = 0;
-	}
+	vmx_event_inject(vcpu);
 
-	if (tlb_gen != vmx->tlb_gen) {
-		vmx->tlb_gen = tlb_gen;
-		vmx->flush_tlb = true;
-	}
 	if (vmx->flush_tlb) {
-		struct vmx_vm *vmx_vm = vcpu->vm->be;
-
-		if (vmx_invept(vmx_vm->eptp) || (vmx->vpid && vmx_invvpid(vmx->vpid)))
-			this_cpu_write(vmx_vmcs_failed, true);
+		vmx_flush_guest_tlb(vcpu);
 		vmx->flush_tlb = false;
 	}
 }
@@ -970,34 +953,6 @@ static void vmx_load_host_state(struct vmx_vcpu *vmx,
 }
 
 /*
- * An XSAVE image whose header says every component is in its initial
- * state: XRSTOR of it clears the host's AVX registers, which FXRSTOR does
- * not touch (SDM Vol. 1, "Operation of XRSTOR").  Only MXCSR (byte 24) is
- * read from the legacy area.
- */
-static const struct {
-	u8 legacy[512];
-	u64 xstate_bv, xcomp_bv, reserved[6];
-} __aligned(64) vmx_xinit = { .legacy[24] = 0x80, .legacy[25] = 0x1f };
-
-/* YMM upper halves, AVX-512 opmask and ZMM halves. */
-#define VMX_XFEATURES_AVX	(BIT(2) | BIT(5) | BIT(6) | BIT(7))
-
-/* The guest's x87/SSE state in, nothing of the host's AVX state visible. */
-static void vmx_fpu_load_guest(struct vmx_vcpu *vmx)
-{
-	if (boot_cpu_has(X86_FEATURE_XSAVE))
-		asm volatile("xrstor64 %0" : : "m" (vmx_xinit),
-			     "a" (VMX_XFEATURES_AVX), "d" (0) : "memory");
-	asm volatile("fxrstorq %0" : : "m" (vmx->fpu));
-}
-
-static void vmx_fpu_save_guest(struct vmx_vcpu *vmx)
-{
-	asm volatile("fxsaveq %0" : "=m" (vmx->fpu));
-}
-
-/*
  * After the exit, with the VMCS current: what the exit handlers need, and
  * the event whose delivery the exit interrupted, to be delivered again
  * (SDM Vol. 3C, "Information for VM Exits That Occur During Event
@@ -1023,23 +978,12 @@ static void vmx_read_exit(struct mkvm_vcpu *vcpu)
 	vmx->idt_info = 0;
 	if (vmx->exit_reason & EXIT_REASON_FAILED_ENTRY)
 		return;
+	vmx->blocking = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 	info = vmcs_read32(VMCS_IDT_VECTORING_INFO);
 	vmx->idt_info = info;
-	if (!(info & VMX_INTR_VALID))
-		return;
-	switch (info & VMX_INTR_TYPE) {
-	case VMX_INTR_TYPE_SOFT_INTR:
-	case VMX_INTR_TYPE_PRIV_SOFT_EXC:
-	case VMX_INTR_TYPE_SOFT_EXC:
-		break;
-	case VMX_INTR_TYPE_EXT:
-		vcpu->arch.pending_irq = info & VMX_INTR_VECTOR;
-		break;
-	default:
-		vmx->inject_info = info & (VMX_INTR_VECTOR | VMX_INTR_TYPE |
-					   VMX_INTR_ERR_VALID | VMX_INTR_VALID);
-		vmx->inject_err = vmcs_read32(VMCS_IDT_VECTORING_ERR);
-	}
+	if (info & VMX_INTR_VALID)
+		vmx_event_complete(vcpu, info,
+				   vmcs_read32(VMCS_IDT_VECTORING_ERR));
 }
 
 /* An NMI exit: the NMI is the host's (SDM Vol. 3C, "NMI-Exiting"). */
@@ -1087,8 +1031,9 @@ static int vmx_entry_failed(struct mkvm_vcpu *vcpu, u32 insn_err)
  * vmx_vcpu_run() - mkvm_backend.vcpu_run: one trip into the guest
  * @vcpu: the vCPU
  *
- * The host's FPU state is put aside by kernel_fpu_begin() and the guest's
- * x87/SSE state loaded in its place.  Interrupts are off from just before
+ * The guest's FPU state is already in the registers (KVM_RUN swapped it
+ * in, arch/x86/fpu.c); its XCR0 goes in and out right around the entry,
+ * interrupts off.  Interrupts are off from just before
  * the entry to just after the exit; an NMI or external interrupt that
  * caused the exit goes to the host's handler right away.
  *
@@ -1100,6 +1045,7 @@ int vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 	struct vmx_host_state host;
 	u32 insn_err = 0;
 	int fail, r;
+	bool xcr0;
 
 	if (vmx->failed)
 		return -EIO;
@@ -1112,15 +1058,22 @@ int vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		return vmx_vmcs_put(vcpu);
 
 	mkvm_x86_tsc_aux_load_guest(vcpu);
-	kernel_fpu_begin();
-	vmx_fpu_load_guest(vmx);
 	local_irq_disable();
+	xcr0 = mkvm_x86_fpu_enter(vcpu, vmx_read_cr4());
+	/*
+	 * Mappings went away or lost W since the last entry (kmod/kick.c).
+	 * A failed flush fails the vCPU after this entry (vmx_vmcs_put()).
+	 */
+	if (mkvm_guest_mode_enter(vcpu))
+		vmx_flush_guest_tlb(vcpu);
 	vmx_load_guest_host_state(vmx, &host);
 	trace_minikvm_entry(vcpu->id, vmx->rip);
 	mkvm_stat_enter(vcpu);
 	fail = __vmx_vcpu_run(&vmx->gprs, vmx->launched);
+	mkvm_guest_mode_exit(vcpu);
 	mkvm_stat_leave(vcpu);
 	vmx_load_host_state(vmx, &host);
+	mkvm_x86_fpu_leave(xcr0);
 	if (!fail) {
 		vmx_read_exit(vcpu);
 		if (vmx_exit_is_nmi(vmx))
@@ -1135,8 +1088,6 @@ int vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 		insn_err = vmx_insn_error();
 		vmx_snapshot_entry(vmx);
 	}
-	vmx_fpu_save_guest(vmx);
-	kernel_fpu_end();
 	mkvm_x86_tsc_aux_load_host(vcpu);
 	vcpu->last_cpu = smp_processor_id();
 	r = vmx_vmcs_put(vcpu);

@@ -223,6 +223,23 @@ int __vcpu_sregs_set(struct kvm_vcpu *vcpu, const struct kvm_sregs *sregs);
 #define vcpu_sregs_set(vcpu, sregs)					\
 	((void)vcpu_ioctl(vcpu, KVM_SET_SREGS, (const struct kvm_sregs *){ (sregs) }))
 
+/*
+ * Events: KVM_INTERRUPT with vector @vec, KVM_NMI, KVM_GET/SET_VCPU_EVENTS;
+ * the raw forms for negative tests.
+ */
+#define __vcpu_irq_inject(vcpu, vec)					\
+	__vcpu_ioctl(vcpu, KVM_INTERRUPT, &(struct kvm_interrupt){ .irq = (vec) })
+#define vcpu_irq_inject(vcpu, vec)					\
+	((void)vcpu_ioctl(vcpu, KVM_INTERRUPT,				\
+			  &(struct kvm_interrupt){ .irq = (vec) }))
+#define vcpu_nmi(vcpu)	((void)vcpu_ioctl(vcpu, KVM_NMI, 0))
+#define __vcpu_events_set(vcpu, ev)					\
+	__vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, (const struct kvm_vcpu_events *){ (ev) })
+#define vcpu_events_get(vcpu, ev)					\
+	((void)vcpu_ioctl(vcpu, KVM_GET_VCPU_EVENTS, (struct kvm_vcpu_events *){ (ev) }))
+#define vcpu_events_set(vcpu, ev)					\
+	((void)vcpu_ioctl(vcpu, KVM_SET_VCPU_EVENTS, (const struct kvm_vcpu_events *){ (ev) }))
+
 /* --- running (kvm_run.c) --- */
 
 /* Issues KVM_RUN once; returns the raw result (-1 with errno). */

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * SVM guest debugging: the debug registers, #DB/#BP intercepts and event
+ * injection that arch/x86/debug.c chooses, put into the VMCB, and the
+ * #DB/#BP intercepts that end in KVM_EXIT_DEBUG.
+ *
+ * DR6 and DR7 are in the VMCB's save area: VMRUN loads them and #VMEXIT
+ * saves them (APM Vol. 2, "VMRUN Instruction", Table B-2).  DR0-DR3 are
+ * not: svm_vcpu_run() swaps them around VMRUN (svm->dr).  With #DB
+ * intercepted the VMCB's DR6 holds what the #DB set and DR7 what was in
+ * force (APM Vol. 2, "Exception Intercepts", "#DB (Debug)").
+ *
+ * Context: process context, vCPU mutex held, the vCPU not in the guest.
+ */
+#include "minikvm.h"
+#include "svm.h"
+
+#define SVM_DB_VECTOR	1
+#define SVM_BP_VECTOR	3
+
+/**
+ * svm_set_exception_intercepts() - the exception intercept bitmap
+ * @vcpu: the vCPU
+ *
+ * Bit n intercepts vector n (APM Vol. 2, Table B-1): what userspace's
+ * debugging needs (debug.c), and #DB while svm_event.c single-steps the
+ * guest towards an NMI window.
+ */
+void svm_set_exception_intercepts(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+
+	svm->vmcb->control.intercept_exceptions =
+		mkvm_x86_debug_intercepts(&vcpu->arch) |
+		(svm->nmi_singlestep ? BIT(SVM_DB_VECTOR) : 0);
+}
+
+/**
+ * svm_debug_load() - the debug state into the VMCB (with the registers)
+ * @vcpu: the vCPU
+ *
+ * Called by svm_vcpu_load_state().  An exception KVM_SET_GUEST_DEBUG asked
+ * to inject goes into EVENTINJ here, once: #BP as the INT3 userspace
+ * intercepted would have raised it, RIP past the instruction.
+ */
+void svm_debug_load(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	struct mkvm_x86_debug *d = &vcpu->arch.dbg;
+	u64 db[4], dr7;
+	int i;
+
+	mkvm_x86_debug_regs(&vcpu->arch, db, &dr7);
+	for (i = 0; i < 4; i++)
+		svm->dr[i] = db[i];
+	svm->vmcb->save.dr7 = dr7;
+	svm->vmcb->save.dr6 = mkvm_x86_debug_entry_dr6(&vcpu->arch);
+	svm_set_exception_intercepts(vcpu);
+	if (d->inject < 0)
+		return;
+	if (d->inject == SVM_BP_VECTOR)
+		svm->vmcb->save.rip += d->bp_len;
+	mkvm_x86_queue_exception(vcpu, d->inject, false, 0);
+	d->inject = -1;
+}
+
+/**
+ * svm_debug_save() - the guest's debug registers back from the VMCB
+ * @vcpu: the vCPU
+ *
+ * Called by svm_vcpu_save_state().
+ */
+void svm_debug_save(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	u64 db[4] = { svm->dr[0], svm->dr[1], svm->dr[2], svm->dr[3] };
+
+	mkvm_x86_debug_save(&vcpu->arch, db, svm->vmcb->save.dr7,
+			    svm->vmcb->save.dr6);
+}
+
+/*
+ * #DB, intercepted while userspace single-steps or has hardware
+ * breakpoints (every #DB is userspace's then, as on KVM), or while
+ * svm_event.c steps the guest towards an NMI window (the #DB is the end of
+ * that step, and the guest's own if its TF was set too).
+ */
+int svm_exit_excp_db(struct mkvm_vcpu *vcpu)
+{
+	struct vmcb_save *v = &((struct svm_vcpu *)vcpu->be)->vmcb->save;
+	u64 dr6, dr7;
+
+	if (svm_nmi_step_done(vcpu))
+		return 1;
+	if (!(mkvm_x86_debug_intercepts(&vcpu->arch) & BIT(SVM_DB_VECTOR))) {
+		mkvm_x86_queue_exception(vcpu, SVM_DB_VECTOR, false, 0);
+		return 1;
+	}
+	dr6 = v->dr6;
+	dr7 = v->dr7;
+
+	svm_vcpu_save_state(vcpu);
+	return mkvm_x86_debug_exit(vcpu, SVM_DB_VECTOR, dr6, dr7);
+}
+
+/*
+ * #BP, intercepted with software breakpoints: RIP is on the INT3 (the
+ * intercept is taken before the trap is delivered, APM Vol. 2, "Exception
+ * Intercepts").  INT3 is taken to be the one-byte CC that debuggers
+ * write; INJECT_BP later resumes past it.
+ */
+int svm_exit_excp_bp(struct mkvm_vcpu *vcpu)
+{
+	vcpu->arch.dbg.bp_len = 1;
+	svm_vcpu_save_state(vcpu);
+	return mkvm_x86_debug_exit(vcpu, SVM_BP_VECTOR, 0, 0);
+}
+
+/**
+ * svm_debug_step() - an instruction a handler completed ran under TF
+ * @vcpu: the vCPU, RIP past the instruction
+ *
+ * Its single-step trap, through the x86 state (mkvm_x86_debug_step()).
+ *
+ * Return: 0 to userspace (KVM_EXIT_DEBUG), 1 to enter the guest again.
+ */
+int svm_debug_step(struct mkvm_vcpu *vcpu)
+{
+	int r;
+
+	svm_vcpu_save_state(vcpu);
+	r = mkvm_x86_debug_step(vcpu);
+	if (r)
+		svm_vcpu_load_state(vcpu);
+	return r;
+}
