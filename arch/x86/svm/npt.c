@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Nested page tables for SVM: four levels in the ordinary x86-64 long-mode
- * format, built on demand as the guest touches memory (APM Vol. 2, "Nested
+ * Nested page tables for SVM, in the ordinary x86-64 long-mode format,
+ * built on demand as the guest touches memory (APM Vol. 2, "Nested
  * Paging").  All nested accesses count as user accesses, so every entry has
  * U/S set.
+ *
+ * The nested tables have as many levels as the host's own paging: the walk
+ * of nCR3 follows the host's CR4.LA57 (APM Vol. 2, "Nested Paging",
+ * "Nested Table Walk" and "5-Level Paging"), so under a kernel running with
+ * 5-level paging (pgtable_l5_enabled(), Zen 4 and later) the root is a
+ * PML5 whose entry 0 covers every guest physical address below 2^48.
  *
  * Context: process context with the VM's slots_lock held (tables change only
  * on a nested page fault, when a slot goes away, or when dirty logging takes
@@ -21,10 +27,9 @@
 #define NPT_RW		BIT_ULL(1)	/* writable */
 #define NPT_US		BIT_ULL(2)	/* user: required for nested entries */
 #define NPT_ADDR	GENMASK_ULL(51, 12)
-#define NPT_LEVELS	4
 #define NPT_ENTRIES	512
 
-/* Index of @gpa's entry in a table of @level (1: page table ... 4: PML4). */
+/* Index of @gpa's entry in a table of @level (1: page table ... 5: PML5). */
 static unsigned int npt_index(u64 gpa, int level)
 {
 	return (gpa >> (PAGE_SHIFT + 9 * (level - 1))) & (NPT_ENTRIES - 1);
@@ -39,7 +44,7 @@ static u64 *npt_leaf(struct svm_vm *svm_vm, u64 gpa, bool alloc)
 	u64 *table = svm_vm->npt_root;
 	int level;
 
-	for (level = NPT_LEVELS; level > 1; level--) {
+	for (level = svm_vm->npt_levels; level > 1; level--) {
 		u64 *e = &table[npt_index(gpa, level)];
 
 		if (!(*e & NPT_P)) {
@@ -123,6 +128,7 @@ static void npt_free_table(u64 *table, int level)
 
 int svm_npt_init(struct svm_vm *svm_vm)
 {
+	svm_vm->npt_levels = pgtable_l5_enabled() ? 5 : 4;
 	svm_vm->npt_root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!svm_vm->npt_root)
 		return -ENOMEM;
@@ -131,5 +137,5 @@ int svm_npt_init(struct svm_vm *svm_vm)
 
 void svm_npt_destroy(struct svm_vm *svm_vm)
 {
-	npt_free_table(svm_vm->npt_root, NPT_LEVELS);
+	npt_free_table(svm_vm->npt_root, svm_vm->npt_levels);
 }

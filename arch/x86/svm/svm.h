@@ -37,7 +37,8 @@ struct page;
 
 /* Per-VM SVM state. */
 struct svm_vm {
-	u64 *npt_root;		/* (c) PML4 of the nested page tables */
+	u64 *npt_root;		/* (c) top table of the nested page tables */
+	int npt_levels;		/* (c) 4, or 5 under a host with LA57 on */
 };
 
 /* Per-vCPU SVM state. */
