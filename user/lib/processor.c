@@ -95,6 +95,21 @@ bool host_cpu_is_amd(void)
 	return host_vendor_is("AuthenticAMD") || host_vendor_is("HygonGenuine");
 }
 
+bool host_is_qemu_tcg(void)
+{
+	struct cpuid_regs r;
+	char id[12];
+
+	host_cpuid(1, 0, &r);
+	if (!(r.ecx & (1U << 31)))	/* no hypervisor */
+		return false;
+	host_cpuid(0x40000000, 0, &r);
+	memcpy(id, &r.ebx, 4);
+	memcpy(id + 4, &r.ecx, 4);
+	memcpy(id + 8, &r.edx, 4);
+	return !memcmp(id, "TCGTCGTCGTCG", 12);
+}
+
 unsigned int host_maxphyaddr(void)
 {
 	struct cpuid_regs r;

@@ -84,6 +84,13 @@ bool host_cpu_is_intel(void);
 /* Returns true for an AuthenticAMD or HygonGenuine host. */
 bool host_cpu_is_amd(void);
 
+/*
+ * True when the test machine is QEMU's TCG emulator (hypervisor CPUID leaf
+ * 0x40000000 says "TCGTCGTCGTCG"): for skipping, by name, an emulator bug
+ * that real KVM hits exactly as minikvm does.
+ */
+bool host_is_qemu_tcg(void);
+
 /* Returns the host's physical-address width (CPUID 0x80000008), else 36. */
 unsigned int host_maxphyaddr(void);
 
