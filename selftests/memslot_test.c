@@ -320,7 +320,7 @@ static void host_address_limits(void)
 	static const uint64_t bad[] = {
 		0xffff800000000000ULL,	/* kernel: start of the direct map */
 		0xffffffff81000000ULL,	/* kernel text */
-		0x0000800000000000ULL,	/* non-canonical */
+		0x0100000000000000ULL,	/* non-canonical, with 4 or 5 levels */
 		0xfffffffffffff000ULL,
 	};
 	size_t i;
@@ -334,6 +334,8 @@ static void host_address_limits(void)
 
 	/* The exact boundary depends on the paging depth of the host kernel. */
 	TEST_REQUIRE(host_kernel_has("la57") == 0);
+	/* Non-canonical with 4 levels (5 levels make it user memory). */
+	EXPECT_ERR(EINVAL, 0, 0, GPA, PG, (void *)0x0000800000000000ULL);
 	EXPECT_ERR(EINVAL, 0, 0, GPA, 2 * PG, (void *)(TASK_SIZE_MAX_4LVL - PG));
 	EXPECT_ERR(EINVAL, 0, 0, GPA, PG, (void *)TASK_SIZE_MAX_4LVL);
 	expect_no_slot(0);
