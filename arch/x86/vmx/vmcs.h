@@ -94,6 +94,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY	0x4824
 #define VMCS_GUEST_ACTIVITY		0x4826
 #define VMCS_GUEST_SYSENTER_CS		0x482a
+#define VMCS_PREEMPTION_TIMER		0x482e
 #define VMCS_HOST_SYSENTER_CS		0x4c00
 
 /* Natural-width fields (Appendix B.4). */
@@ -158,6 +159,7 @@
 #define VMX_PIN_EXT_INTR_EXITING	BIT(0)
 #define VMX_PIN_NMI_EXITING		BIT(3)
 #define VMX_PIN_VIRTUAL_NMIS		BIT(5)
+#define VMX_PIN_PREEMPTION_TIMER	BIT(6)
 
 /*
  * Primary processor-based controls (Vol. 3C, "Processor-Based VM-Execution
@@ -260,6 +262,7 @@
 #define EXIT_REASON_EPT_VIOLATION	48
 #define EXIT_REASON_EPT_MISCONFIG	49
 #define EXIT_REASON_INVEPT		50
+#define EXIT_REASON_PREEMPTION_TIMER	52
 #define EXIT_REASON_INVVPID		53
 #define EXIT_REASON_XSETBV		55
 #define EXIT_REASON_VMFUNC		59

@@ -54,7 +54,7 @@ static DEFINE_PER_CPU(struct page *, vmx_vmxon_page);
  */
 #define VMX_PIN_WANT							\
 	(VMX_PIN_EXT_INTR_EXITING | VMX_PIN_NMI_EXITING | VMX_PIN_VIRTUAL_NMIS)
-#define VMX_PIN_FORBID	(BIT(6) | BIT(7))	/* preemption timer, posted */
+#define VMX_PIN_FORBID	(VMX_PIN_PREEMPTION_TIMER | BIT(7))	/* BIT(7): posted */
 #define VMX_PROC_WANT							\
 	(VMX_PROC_HLT_EXITING | VMX_PROC_MWAIT_EXITING |		\
 	 VMX_PROC_RDPMC_EXITING | VMX_PROC_TPR_SHADOW |			\
@@ -168,6 +168,29 @@ static int vmx_check_ept_vpid(u64 proc2_cap)
 }
 
 /*
+ * The VMX-preemption timer, where the CPU has it, as a backstop: a guest
+ * that makes no exit of its own still leaves guest mode once per host tick
+ * (SDM Vol. 3C, "VMX-Preemption Timer": it counts down at the TSC rate
+ * shifted right by IA32_VMX_MISC bits 4:0, from the VMCS value loaded at
+ * every entry, and exits at zero).  Host interrupts should bring the CPU
+ * back on their own, and on hardware they do; Bochs 2.7 sometimes leaves
+ * the host's timer interrupt pending while a guest spins, and the one-CPU
+ * test machine then never runs another task again (real KVM hangs there
+ * the same way).  One tick's worth of guest time costs one exit per tick.
+ */
+static void vmx_choose_preemption_timer(void)
+{
+	u64 ticks;
+
+	if (!(VMX_CTLS_ALLOWED1(vmx_cfg.pin_cap) & VMX_PIN_PREEMPTION_TIMER) ||
+	    !tsc_khz)
+		return;
+	ticks = ((u64)tsc_khz * 1000 / HZ) >> (vmx_cfg.misc & 0x1f);
+	vmx_cfg.preemption_timer = clamp_t(u64, ticks, 1, U32_MAX);
+	vmx_cfg.pin |= VMX_PIN_PREEMPTION_TIMER;
+}
+
+/*
  * Choose every control (TRUE_* capability MSRs when IA32_VMX_BASIC bit 55
  * says they exist: they allow more controls to be 0), and read the fixed
  * CR0/CR4 bits (Appendix A.7, A.8).
@@ -228,6 +251,7 @@ static int vmx_check_controls(u64 basic)
 	    vmx_rdmsr(MSR_IA32_VMX_CR4_FIXED1, &vmx_cfg.cr4_fixed1) ||
 	    vmx_rdmsr(MSR_IA32_VMX_MISC, &vmx_cfg.misc))
 		return -EIO;
+	vmx_choose_preemption_timer();
 	return 0;
 }
 

@@ -91,6 +91,7 @@ struct vmx_config {
 	bool vpid;		/* VPIDs with INVVPID */
 	bool invept_single;	/* else INVEPT all-context */
 	bool invvpid_single;	/* else INVVPID all-context */
+	u32 preemption_timer;	/* VMX-preemption timer value, 0: not used */
 };
 extern struct vmx_config vmx_cfg;
 

@@ -556,6 +556,7 @@ const struct mkvm_exit_handler vmx_exit_handlers[EXIT_REASON_MAX] = {
 	VMX_EXIT(EPT_VIOLATION, vmx_exit_ept_violation),
 	VMX_EXIT(EPT_MISCONFIG, vmx_exit_ept_misconfig),
 	VMX_EXIT(INVEPT, vmx_exit_ud),
+	VMX_EXIT(PREEMPTION_TIMER, vmx_exit_host_event),
 	VMX_EXIT(INVVPID, vmx_exit_ud),
 	VMX_EXIT(XSETBV, vmx_exit_xsetbv),
 	VMX_EXIT(VMFUNC, vmx_exit_ud),

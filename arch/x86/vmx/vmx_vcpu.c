@@ -408,6 +408,9 @@ static void vmx_vmcs_init(struct mkvm_vcpu *vcpu)
 	if (vmx->vpid)
 		vmcs_write16(VMCS_VPID, vmx->vpid);
 	vmcs_write32(VMCS_PIN_CTLS, vmx_cfg.pin);
+	/* Reloaded from here at every entry (no "save" exit control). */
+	if (vmx_cfg.preemption_timer)
+		vmcs_write32(VMCS_PREEMPTION_TIMER, vmx_cfg.preemption_timer);
 	vmcs_write32(VMCS_PROC_CTLS, vmx_cfg.proc);
 	vmcs_write32(VMCS_PROC2_CTLS, vmx_vcpu_proc2(vcpu));
 	vmcs_write32(VMCS_EXIT_CTLS, vmx_cfg.exit);
