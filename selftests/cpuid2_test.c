@@ -27,14 +27,13 @@
 #include <sys/mman.h>
 
 #include "minikvm/kvm_util.h"
+#include "minikvm/msr_index.h"
 #include "minikvm/processor.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_cpuid.h"
 #include "minikvm/x86_vm.h"
 
-#define MSR_EFER		0xc0000080
-#define MSR_MTRRphysBase0	0x200
 #define E1_EDX_NX		(1u << 20)
 #define E1_EDX_LM		(1u << 29)
 #define E1_EDX_SYSCALL		(1u << 11)

@@ -32,23 +32,11 @@
 #include <string.h>
 
 #include "minikvm/kvm_util.h"
+#include "minikvm/msr_index.h"
 #include "minikvm/processor.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_vm.h"
-
-#define MSR_IA32_SYSENTER_CS	0x174
-#define MSR_IA32_SYSENTER_ESP	0x175
-#define MSR_IA32_SYSENTER_EIP	0x176
-#define MSR_IA32_CR_PAT		0x277
-#define MSR_STAR		0xc0000081
-#define MSR_LSTAR		0xc0000082
-#define MSR_CSTAR		0xc0000083
-#define MSR_SYSCALL_MASK	0xc0000084
-#define MSR_FS_BASE		0xc0000100
-#define MSR_GS_BASE		0xc0000101
-#define MSR_KERNEL_GS_BASE	0xc0000102
-#define MSR_NONEXISTENT		0x00012345	/* in no vendor's MSR map */
 
 static const uint32_t cpuid_leaves[] = { 0, 1, 0x80000000 };
 
@@ -244,13 +232,6 @@ static void cpuid_filtered(void)
 
 /* --- MTRRs --- */
 
-#define MSR_MTRRcap		0x0fe
-#define MSR_MTRRphysBase0	0x200
-#define MSR_MTRRphysMask0	0x201
-#define MSR_MTRRfix64K_00000	0x250
-#define MSR_MTRRfix4K_F8000	0x26f
-#define MSR_MTRRdefType		0x2ff
-
 static void guest_mtrrs(void)
 {
 	static const struct msr_value good[] = {
@@ -300,7 +281,6 @@ static void mtrr_msrs(void)
 
 /* --- TSC_AUX --- */
 
-#define MSR_TSC_AUX		0xc0000103
 #define GUEST_TSC_AUX		0xabcd
 
 static uint32_t guest_rdtscp_aux(void)

@@ -20,12 +20,12 @@
  * CR4 writes to enforce this.
  */
 #include "minikvm/kvm_util.h"
+#include "minikvm/msr_index.h"
 #include "minikvm/processor.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_vm.h"
 
-#define MSR_EFER	0xc0000080
 #define TEST_GVA	0x8000000000ULL	/* PML4 slot 1: apart from the image */
 #define PAGE_A_VALUE	0xaaaaaaaa
 #define PAGE_B_VALUE	0xbbbbbbbb

@@ -23,26 +23,12 @@
 #include <sys/mman.h>
 
 #include "minikvm/kvm_util.h"
+#include "minikvm/msr_index.h"
 #include "minikvm/processor.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_cpuid.h"
 #include "minikvm/x86_vm.h"
-
-#define MSR_IA32_TSC		0x10
-#define MSR_IA32_SYSENTER_CS	0x174
-#define MSR_IA32_SYSENTER_ESP	0x175
-#define MSR_IA32_SYSENTER_EIP	0x176
-#define MSR_IA32_CR_PAT		0x277
-#define MSR_EFER		0xc0000080
-#define MSR_STAR		0xc0000081
-#define MSR_LSTAR		0xc0000082
-#define MSR_CSTAR		0xc0000083
-#define MSR_SYSCALL_MASK	0xc0000084
-#define MSR_FS_BASE		0xc0000100
-#define MSR_GS_BASE		0xc0000101
-#define MSR_KERNEL_GS_BASE	0xc0000102
-#define MSR_NONEXISTENT		0x00012345
 
 static const uint32_t must_list[] = {
 	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,

@@ -15,13 +15,13 @@
 #include <errno.h>
 
 #include "minikvm/kvm_util.h"
+#include "minikvm/msr_index.h"
 #include "minikvm/processor.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_cpuid.h"
 #include "minikvm/x86_vm.h"
 
-#define MSR_IA32_TSC	0x10
 #define HOST_TSC	(1ULL << 40)
 #define GUEST_TSC	(1ULL << 41)
 
