@@ -316,7 +316,13 @@ static int host_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write)
 		/* Bases are canonical (SDM Vol. 4; APM Vol. 2 "Canonical Address Form"). */
 		if (write && msr != MSR_EFER && !mkvm_x86_is_canonical(*val))
 			return -EINVAL;
-		if (write)
+		/*
+		 * As KVM's set_efer(): LMA follows paging, never the value
+		 * written, even for the host.
+		 */
+		if (write && msr == MSR_EFER)
+			*field = (*val & ~EFER_LMA) | (*field & EFER_LMA);
+		else if (write)
 			*field = *val;
 		else
 			*val = *field;

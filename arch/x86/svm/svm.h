@@ -100,6 +100,8 @@ bool svm_irq_window_open(struct mkvm_vcpu *vcpu);
 int svm_exit_vintr(struct mkvm_vcpu *vcpu);
 int svm_exit_iret(struct mkvm_vcpu *vcpu);
 bool svm_nmi_step_done(struct mkvm_vcpu *vcpu);
+void svm_nmi_step_cut(struct mkvm_vcpu *vcpu, bool restore_flags);
+u64 svm_guest_rflags(struct mkvm_vcpu *vcpu);
 
 /* svm_exit.c */
 int svm_handle_exit(struct mkvm_vcpu *vcpu);

@@ -205,6 +205,39 @@ int svm_exit_iret(struct mkvm_vcpu *vcpu)
 }
 
 /**
+ * svm_nmi_step_cut() - end a step towards an NMI window that no #DB will end
+ * @vcpu: the vCPU
+ * @restore_flags: put the guest's TF and RF back in the VMCB (an exit
+ *	handled here completed the instruction the step was for: CPUID,
+ *	WRMSR... in an STI shadow); false when the VMCB's RFLAGS are about to
+ *	be loaded from vcpu->arch, which never holds ours
+ *
+ * svm_event_inject() starts a new step if the NMI still waits.
+ */
+void svm_nmi_step_cut(struct mkvm_vcpu *vcpu, bool restore_flags)
+{
+	struct svm_vcpu *svm = vcpu->be;
+
+	if (svm->nmi_singlestep)
+		svm_nmi_singlestep_end(vcpu, restore_flags);
+}
+
+/**
+ * svm_guest_rflags() - RFLAGS as the guest set them: without the TF and RF
+ * of a step towards an NMI window
+ * @vcpu: the vCPU, its state in the VMCB
+ */
+u64 svm_guest_rflags(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	u64 rflags = svm->vmcb->save.rflags;
+
+	if (!svm->nmi_singlestep)
+		return rflags;
+	return (rflags & ~(X86_EFLAGS_TF | X86_EFLAGS_RF)) | svm->nmi_ss_flags;
+}
+
+/**
  * svm_nmi_step_done() - a #DB exit: the end of a step towards an NMI window?
  * @vcpu: the vCPU
  *

@@ -371,8 +371,10 @@ int svm_handle_exit(struct mkvm_vcpu *vcpu)
 		return mkvm_x86_exit_unhandled(vcpu, code);
 	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	rip = svm->vmcb->save.rip;
-	tf = svm->vmcb->save.rflags & X86_EFLAGS_TF;
+	tf = svm_guest_rflags(vcpu) & X86_EFLAGS_TF;
 	r = fn(vcpu);
+	if (svm->vmcb->save.rip != rip)
+		svm_nmi_step_cut(vcpu, true);
 	/* A handler that went to userspace without saying why: not handled. */
 	if (r == 0 && vcpu->run->exit_reason == KVM_EXIT_UNKNOWN)
 		return mkvm_x86_exit_unhandled(vcpu, code);

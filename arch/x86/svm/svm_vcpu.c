@@ -232,6 +232,7 @@ void svm_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	const struct kvm_regs *r = &vcpu->arch.regs;
 	const struct kvm_sregs *s = &vcpu->arch.sregs;
 
+	svm_nmi_step_cut(vcpu, false);
 	svm_seg_in(&v->cs, &s->cs);
 	svm_seg_in(&v->ds, &s->ds);
 	svm_seg_in(&v->es, &s->es);
@@ -300,7 +301,7 @@ void svm_vcpu_save_state(struct mkvm_vcpu *vcpu)
 	s->cr8 = svm->vmcb->control.int_ctl & SVM_V_TPR_MASK;
 	vcpu->arch.ev.shadow = (svm->vmcb->control.int_state & SVM_INT_SHADOW) ?
 			       KVM_X86_SHADOW_INT_STI | KVM_X86_SHADOW_INT_MOV_SS : 0;
-	r->rflags = v->rflags;
+	r->rflags = svm_guest_rflags(vcpu);
 	r->rip = v->rip;
 	r->rsp = v->rsp;
 	r->rax = v->rax;
@@ -432,6 +433,15 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	asm volatile("stgi" : : : "memory");	/* NMIs come in here */
 	mkvm_x86_tsc_aux_load_host(vcpu);
 
+	/*
+	 * A refused VMRUN ran nothing, and the APM does not say it acted on
+	 * TLB_CONTROL: the flushes it was to do are done at the next entry
+	 * instead (a new ASID, and the generation seen again as new).
+	 */
+	if (c->exit_code == SVM_EXIT_INVALID) {
+		svm->asid_cpu = -1;
+		vcpu->tlb_gen = atomic_read(&vcpu->vm->tlb_gen) - 1;
+	}
 	c->tlb_control = SVM_TLB_CONTROL_NONE;
 	svm_event_complete(vcpu);
 	vcpu->last_cpu = cpu;

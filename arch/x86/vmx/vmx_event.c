@@ -90,6 +90,7 @@ void vmx_event_inject(struct mkvm_vcpu *vcpu)
  */
 void vmx_event_complete(struct mkvm_vcpu *vcpu, u32 info, u32 err)
 {
+	struct vmx_vcpu *vmx = vcpu->be;
 	struct mkvm_x86_event ev = {
 		.vector = info & VMX_INTR_VECTOR,
 		.has_err = info & VMX_INTR_ERR_VALID,
@@ -104,6 +105,14 @@ void vmx_event_complete(struct mkvm_vcpu *vcpu, u32 info, u32 err)
 		break;
 	case VMX_INTR_TYPE_NMI:
 		ev.type = MKVM_EVENT_NMI;
+		/*
+		 * The exit left virtual-NMI blocking set, and an entry that
+		 * injects an NMI with it set fails (SDM Vol. 3C, "Information
+		 * for VM Exits During Event Delivery", "Checks on Guest
+		 * Non-Register State"): the NMI is not delivered yet.
+		 */
+		vmx->blocking &= ~VMX_INTERRUPTIBILITY_NMI;
+		vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, vmx->blocking);
 		break;
 	case VMX_INTR_TYPE_HW_EXCEPTION:
 		ev.type = MKVM_EVENT_EXC;
@@ -142,10 +151,15 @@ void vmx_event_load(struct mkvm_vcpu *vcpu)
 	u32 blocking = vmcs_read32(VMCS_GUEST_INTERRUPTIBILITY);
 
 	blocking &= ~(VMX_BLOCKING_STI_MOV_SS | VMX_INTERRUPTIBILITY_NMI);
-	if (e->shadow & KVM_X86_SHADOW_INT_STI)
-		blocking |= VMX_INTERRUPTIBILITY_STI;
+	/*
+	 * Never both: an entry with blocking by STI and by MOV SS fails (SDM
+	 * Vol. 3C, "Checks on Guest Non-Register State"), and SVM reports
+	 * its one shadow as both (KVM_GET_VCPU_EVENTS there).
+	 */
 	if (e->shadow & KVM_X86_SHADOW_INT_MOV_SS)
 		blocking |= VMX_INTERRUPTIBILITY_MOV_SS;
+	else if (e->shadow & KVM_X86_SHADOW_INT_STI)
+		blocking |= VMX_INTERRUPTIBILITY_STI;
 	if (e->nmi_masked)
 		blocking |= VMX_INTERRUPTIBILITY_NMI;
 	vmcs_write32(VMCS_GUEST_INTERRUPTIBILITY, blocking);

@@ -454,6 +454,13 @@ int vmx_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 	    msr != MSR_EFER &&
 	    !mkvm_x86_is_canonical(*val))
 		return -EINVAL;
+	/*
+	 * IA32_FMASK bits 63:32 are reserved (SDM Vol. 4): the value goes to
+	 * the real MSR at every entry, so refuse it here (#GP), as KVM's
+	 * checked write does.
+	 */
+	if (write && msr == MSR_SYSCALL_MASK && (*val >> 32))
+		return -EINVAL;
 	if (!field)
 		return vmx_msr_vmcs(vcpu, msr, val, write);
 	if (write)
