@@ -175,8 +175,13 @@ static void guest_shadow_cpuid(void)
 	uint32_t a = 0, b, c = 0, d;
 	uint64_t rflags;
 
-	/* KVM_EXIT_HLT leaves RIP on the CPUID, where the host puts the shadow. */
-	asm volatile("hlt\n\t"
+	/*
+	 * KVM_EXIT_HLT leaves RIP on the CPUID, where the host puts the
+	 * shadow.  IF set first: VM entry refuses blocking by STI with IF
+	 * clear (SDM Vol. 3C, "Checks on Guest Non-Register State").
+	 */
+	asm volatile("sti\n\t"
+		     "hlt\n\t"
 		     ".globl cpuid_in_shadow\n"
 		     "cpuid_in_shadow:\n\t"
 		     "cpuid\n\t"

@@ -677,9 +677,13 @@ void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
 		.r9 = r->r9, .r10 = r->r10, .r11 = r->r11, .r12 = r->r12,
 		.r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
 	};
-	/* RIP moved from outside: an STI or MOV SS shadow is over. */
-	if (r->rip != vmx->rip)
-		vmx->clear_blocking = true;
+	/*
+	 * RIP moved from outside: an STI or MOV SS shadow is over.  Else the
+	 * shadow is vcpu->arch.ev's (vmx_event_load()), which already lost
+	 * one an instruction skipped here ended (vmx_event_save()), and which
+	 * userspace may have set since (KVM_SET_VCPU_EVENTS).
+	 */
+	vmx->clear_blocking = r->rip != vmx->rip;
 	vmx->rip = r->rip;
 	vmx->rsp = r->rsp;
 	vmx->rflags = r->rflags;
