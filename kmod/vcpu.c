@@ -135,6 +135,12 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_INTERRUPT:
 		r = mkvm_vcpu_interrupt(vcpu, argp);
 		break;
+	case KVM_GET_LAPIC:
+		r = mkvm_lapic_get(vcpu, argp);
+		break;
+	case KVM_SET_LAPIC:
+		r = mkvm_lapic_set(vcpu, argp);
+		break;
 	case KVM_NMI:
 		r = mkvm_vcpu_nmi(vcpu);
 		break;
@@ -236,11 +242,14 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 	vcpu->guest_cpu = -1;
 	if (mkvm_x86_fpu_create(vcpu))
 		goto err_free_stat;
+	if (vm->irqchip && mkvm_lapic_create(vcpu))
+		goto err_free_fpu;
 	if (mkvm_be->vcpu_create && mkvm_be->vcpu_create(vcpu))
 		goto err_free_fpu;
 	return vcpu;
 
 err_free_fpu:
+	mkvm_lapic_free(vcpu);
 	mkvm_x86_fpu_free(vcpu);
 err_free_stat:
 	kvfree(vcpu->stat);
@@ -257,6 +266,7 @@ void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
 	if (mkvm_be->vcpu_free)
 		mkvm_be->vcpu_free(vcpu);
+	mkvm_lapic_free(vcpu);
 	mkvm_x86_fpu_free(vcpu);
 	kvfree(vcpu->stat);
 	mkvm_x86_cpuid_free(&vcpu->arch);

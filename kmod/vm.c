@@ -47,6 +47,26 @@ void mkvm_vm_put(struct mkvm_vm *vm)
 	kref_put(&vm->ref, mkvm_vm_destroy);
 }
 
+/*
+ * KVM_CREATE_IRQCHIP: every vCPU created from now on gets an in-kernel
+ * local APIC (arch/x86/lapic.c).  No I/O APIC or PIC yet.  As KVM: -EEXIST
+ * the second time, -EINVAL once a vCPU exists.
+ */
+static long mkvm_vm_create_irqchip(struct mkvm_vm *vm)
+{
+	long r = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->irqchip)
+		r = -EEXIST;
+	else if (vm->nr_vcpus)
+		r = -EINVAL;
+	else
+		vm->irqchip = true;
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -80,6 +100,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_STATS_FD:
 		/* No argument; KVM ignores whatever is passed. */
 		return mkvm_vm_stats_fd(vm);
+	case KVM_CREATE_IRQCHIP:
+		return mkvm_vm_create_irqchip(vm);
 	default:
 		/* KVM answers unknown VM ioctls with -ENOTTY. */
 		return -ENOTTY;

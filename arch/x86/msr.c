@@ -170,7 +170,10 @@ static int msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write,
 			*val = st->sregs.apic_base;
 			return 0;
 		}
-		/* No local APIC to move yet: only userspace sets it. */
+		/* The in-kernel APIC's mode transitions (lapic.c). */
+		if (vcpu->lapic)
+			return mkvm_lapic_set_base(vcpu, *val, host);
+		/* No local APIC to move: only userspace sets it. */
 		if (!host)
 			return -EINVAL;
 		/*
@@ -183,6 +186,12 @@ static int msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write,
 			return -EINVAL;
 		st->sregs.apic_base = *val;
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		return mkvm_lapic_tsc_deadline(vcpu, val, write, host);
+	case 0x800 ... 0x8ff:	/* x2APIC registers (lapic.c) */
+		if (!vcpu->lapic)
+			return -ENOENT;
+		return mkvm_lapic_msr(vcpu, msr, val, write);
 	}
 	field = mtrr_field(&st->mtrr, msr);
 	if (!field)

@@ -97,7 +97,8 @@ void svm_event_inject(struct mkvm_vcpu *vcpu)
 	bool nmi_wait;
 
 	nmi_wait = mkvm_x86_event_next(vcpu, shadow || vcpu->arch.ev.nmi_masked,
-				       &ev);
+				       shadow || !(svm->vmcb->save.rflags &
+						   X86_EFLAGS_IF), &ev);
 	c->event_inj = 0;
 	if (ev.type != MKVM_EVENT_NONE) {
 		c->event_inj = ev.vector | svm_evtinj_type[ev.type] |

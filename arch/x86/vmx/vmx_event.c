@@ -50,7 +50,9 @@ void vmx_event_inject(struct mkvm_vcpu *vcpu)
 
 	nmi_wait = mkvm_x86_event_next(vcpu, blocking &
 				       (VMX_BLOCKING_STI_MOV_SS |
-					VMX_INTERRUPTIBILITY_NMI), &ev);
+					VMX_INTERRUPTIBILITY_NMI),
+				       (blocking & VMX_BLOCKING_STI_MOV_SS) ||
+				       !(vmx->rflags & X86_EFLAGS_IF), &ev);
 	if (ev.type != MKVM_EVENT_NONE) {
 		info = ev.vector | vmx_intr_type[ev.type] | VMX_INTR_VALID;
 		if (ev.has_err && (vmcs_readl(VMCS_GUEST_CR0) & X86_CR0_PE))
