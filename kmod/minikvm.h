@@ -79,7 +79,7 @@ struct mkvm_vcpu_stat {
 	u64 exits;		/* VM exits (and refused VM entries) */
 	u64 io_exits;		/* returns to userspace with KVM_EXIT_IO */
 	u64 mmio_exits;		/* returns to userspace with KVM_EXIT_MMIO */
-	u64 halt_exits;		/* HLT exits (all go to userspace) */
+	u64 halt_exits;		/* HLT exits (to userspace, or lapic.c's) */
 	u64 irq_exits;		/* exits for a host external interrupt */
 	u64 signal_exits;	/* KVM_RUN ended by a pending signal */
 	u64 irq_injections;	/* external interrupts injected */

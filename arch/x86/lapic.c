@@ -323,7 +323,8 @@ static u32 lapic_current_count(struct mkvm_lapic *l)
 		return 0;
 	if (l->period_ns)
 		div64_u64_rem(left, l->period_ns, (u64 *)&left);
-	return div64_u64(left, l->count_ns);
+	/* Never above TMICT (a periodic timer may run slower, >= 200 us). */
+	return min_t(u64, div64_u64(left, l->count_ns), reg_get(l, LAPIC_TMICT));
 }
 
 /* The vCPUs the ICR names: physical destination @dest, or a shorthand. */
@@ -790,6 +791,7 @@ int mkvm_lapic_halt(struct mkvm_vcpu *vcpu, bool if_set)
 {
 	struct mkvm_lapic *l = vcpu->lapic;
 
+	vcpu->stat->halt_exits++;
 	l->halted = true;
 	l->halt_if = if_set;
 	return mkvm_lapic_halt_wait(vcpu);
