@@ -19,9 +19,15 @@
  *			(skipped without KVM_CAP_TSC_DEADLINE_TIMER), each
  *			waking HLT
  *	get_set		KVM_GET/SET_LAPIC round trip
+ *	halt_signal	HLT with IF=0 sleeps in the kernel; a signal ends
+ *			KVM_RUN with EINTR / KVM_EXIT_INTR, the next KVM_RUN
+ *			sleeps on, and KVM_NMI wakes the guest
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -505,6 +511,60 @@ static void get_set(void)
 	kvm_vm_free(vm);
 }
 
+/* --- halt_signal --- */
+
+static volatile uint64_t nmi_count;
+
+static void guest_nmi_handler(struct ex_regs *regs __attribute__((unused)))
+{
+	nmi_count++;
+}
+
+static void guest_halt_signal(void)
+{
+	asm volatile("cli; hlt" : : : "memory");
+	GUEST_ASSERT_EQ(nmi_count, 1);
+	GUEST_DONE();
+}
+
+static void on_sigusr1(int sig __attribute__((unused)))
+{
+}
+
+static void *signal_later(void *arg)
+{
+	struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+static void halt_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_halt_signal);
+	pthread_t self = pthread_self(), t;
+
+	vm_install_exception_handler(vm, 2, guest_nmi_handler);
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
+	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
+		    "pthread_create");
+	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN in HLT, signal");
+	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
+	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	/* Still halted: another signal ends the next KVM_RUN the same way. */
+	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
+		    "pthread_create");
+	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN, still in HLT");
+	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
+	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	vcpu_nmi(vcpu);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(errors),
 	KVM_TEST(regs),
@@ -513,6 +573,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(ipi),
 	KVM_TEST(timer),
 	KVM_TEST(get_set),
+	KVM_TEST(halt_signal),
 };
 
 int main(int argc, char **argv)

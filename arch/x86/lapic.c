@@ -515,10 +515,11 @@ static int lapic_reg_write(struct mkvm_vcpu *vcpu, u32 off, u32 val)
 	case LAPIC_LVT1: case LAPIC_LVTERR:
 		old = reg_get(l, off);
 		val &= lapic_lvt_mask(off);
-		if (off == LAPIC_LVTT && (val & LVT_TIMER_DEADLINE) &&
+		/* Bit 18 (TSC-deadline mode) only with CPUID's bit, as KVM. */
+		if (off == LAPIC_LVTT &&
 		    !mkvm_x86_guest_has(&vcpu->arch, 1, 0, MKVM_ECX,
 					CPUID_1_ECX_TSC_DEADLINE))
-			val &= ~LVT_TIMER_MODE;
+			val &= ~LVT_TIMER_DEADLINE;
 		if (!(reg_get(l, LAPIC_SVR) & SVR_ENABLE))
 			val |= LVT_MASKED;
 		reg_set(l, off, val | (old & ~lapic_lvt_mask(off) & ~0x1000));
