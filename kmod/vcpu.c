@@ -5,7 +5,8 @@
  * KVM_GET/SET_SREGS, KVM_RUN (run.c), KVM_GET_STATS_FD (stats.c),
  * KVM_SET/GET_CPUID2, KVM_GET/SET_MSRS and KVM_GET_TSC_KHZ
  * (arch/x86/cpuid.c, msr.c), KVM_SET_GUEST_DEBUG and KVM_GET/SET_DEBUGREGS
- * (arch/x86/debug.c), the FPU's ioctls (arch/x86/fpu.c) and minikvm's
+ * (arch/x86/debug.c), the FPU's ioctls (arch/x86/fpu.c), KVM_GET/SET_LAPIC
+ * (arch/x86/lapic.c) and minikvm's
  * MINIKVM_GET_EXIT_TRACE_FD (trace.c).
  *
  * Lifetime: a vCPU belongs to its VM and is freed with it; its fd holds a

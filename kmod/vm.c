@@ -2,7 +2,8 @@
 /*
  * The VM object and its fd: KVM_CREATE_VM on the system fd makes one, and
  * the VM fd serves KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION,
- * KVM_CREATE_VCPU, KVM_GET_DIRTY_LOG and KVM_GET_STATS_FD.
+ * KVM_CREATE_VCPU, KVM_GET_DIRTY_LOG, KVM_GET_STATS_FD and
+ * KVM_CREATE_IRQCHIP (local APICs, arch/x86/lapic.c).
  *
  * Lifetime: a kref held by the VM fd and by every vCPU fd; the last put
  * frees the vCPUs, the memslots and the VM's share of hardware
