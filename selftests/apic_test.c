@@ -13,8 +13,9 @@
  *	self_ipi	ICR self shorthand and x2APIC SELF IPI: the handler
  *			runs once, ISR set in it, clear after EOI; TPR/PPR
  *	if_shadow	an IPI sent with IF=0 comes right after STI's shadow
- *	ipi		vCPU 0 sends to vCPU 1 (physical ID, two threads),
- *			which sleeps in HLT
+ *	ipi		vCPU 0 sends to vCPU 1 (two threads), which sleeps in
+ *			HLT: fixed by physical ID, by flat logical ID, lowest
+ *			priority by logical ID, then an NMI (HLT with IF=0)
  *	timer		one-shot, periodic (several ticks), TSC-deadline
  *			(skipped without KVM_CAP_TSC_DEADLINE_TIMER), each
  *			waking HLT
@@ -68,6 +69,9 @@
 #define VEC_HIGH	0x81
 #define VEC_TIMER	0x62
 #define ICR_SELF	(1U << 18)
+#define ICR_LOGICAL	(1U << 11)
+#define ICR_LOWEST	(1U << 8)
+#define ICR_NMI		(4U << 8)
 #define LVT_MASKED	(1U << 16)
 #define LVT_PERIODIC	(1U << 17)
 #define LVT_DEADLINE	(2U << 17)
@@ -360,26 +364,54 @@ static void if_shadow(void)
 
 /* --- ipi --- */
 
-static volatile uint64_t ap_ready;
+static volatile uint64_t ap_ready, nmi_count;
+
+static void guest_nmi_handler(struct ex_regs *regs __attribute__((unused)))
+{
+	nmi_count++;
+}
+
+/* vCPU 1: wait in HLT (IF=1) for interrupt @n, check its vector. */
+static void ap_wait_irq(uint64_t n, uint64_t vector)
+{
+	ap_ready = n;
+	while (irq_count < n)
+		sti_hlt_cli();
+	GUEST_ASSERT_EQ(irq_vector, vector);
+}
+
+/* vCPU 0: once vCPU 1 waits for interrupt @n, send @icr to @dest. */
+static void bsp_send(uint64_t n, uint32_t dest, uint32_t icr)
+{
+	while (ap_ready != n)
+		asm volatile("pause");
+	/* Let vCPU 1 reach HLT first, most of the time. */
+	for (int i = 0; i < 100000; i++)
+		asm volatile("pause");
+	apic_write(APIC_ICR2, dest << 24);
+	apic_write(APIC_ICR, icr);
+}
 
 static void guest_ipi(uint64_t id)
 {
 	apic_write(APIC_SVR, 0x1ff);
 	if (id == 1) {
 		asm volatile("cli");
-		ap_ready = 1;
-		while (!irq_count)
-			sti_hlt_cli();
-		GUEST_ASSERT_EQ(irq_vector, VEC_IPI);
+		apic_write(0xd0, 2U << 24);	/* LDR: logical ID 2, flat */
+		ap_wait_irq(1, VEC_IPI);
+		ap_wait_irq(2, VEC_HIGH);
+		ap_wait_irq(3, VEC_TIMER);
+		/* An NMI wakes HLT even with IF=0. */
+		ap_ready = 4;
+		while (!nmi_count)
+			asm volatile("hlt");
+		GUEST_ASSERT_EQ(irq_count, 3);
 		GUEST_DONE();
 	}
-	while (!ap_ready)
-		asm volatile("pause");
-	/* Let vCPU 1 reach HLT, then send it the IPI by physical ID 1. */
-	for (int i = 0; i < 100000; i++)
-		asm volatile("pause");
-	apic_write(APIC_ICR2, 1U << 24);
-	apic_write(APIC_ICR, VEC_IPI);
+	bsp_send(1, 1, VEC_IPI);			/* physical ID 1 */
+	bsp_send(2, 2, ICR_LOGICAL | VEC_HIGH);		/* logical, flat */
+	bsp_send(3, 2, ICR_LOGICAL | ICR_LOWEST | VEC_TIMER);
+	bsp_send(4, 1, ICR_NMI);
 	GUEST_DONE();
 }
 
@@ -396,6 +428,7 @@ static void ipi(void)
 	pthread_t t[2];
 	int i;
 
+	vm_install_exception_handler(vm, 2, guest_nmi_handler);
 	for (i = 0; i < 2; i++)
 		vcpu_args_set(vcpus[i], 1, (uint64_t)i);
 	/*
@@ -512,13 +545,6 @@ static void get_set(void)
 }
 
 /* --- halt_signal --- */
-
-static volatile uint64_t nmi_count;
-
-static void guest_nmi_handler(struct ex_regs *regs __attribute__((unused)))
-{
-	nmi_count++;
-}
 
 static void guest_halt_signal(void)
 {

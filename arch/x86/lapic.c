@@ -27,8 +27,7 @@
  * target that sees new_irq sends itself an IPI, so the entry exits at
  * once and the next one injects.
  *
- * Not in this slice: logical destinations, lowest-priority arbitration,
- * INIT/SIPI, LINT0/LINT1 inputs (no PIC/IOAPIC), level-triggered EOI,
+ * Not in this slice: INIT/SIPI, LINT0/LINT1 inputs (no PIC/IOAPIC), level-triggered EOI,
  * the errors of ESR, CR8 as TPR.
  *
  * Context: the register page is written by the vCPU's own thread (vCPU
@@ -173,12 +172,18 @@ static u32 *lapic_vec_word(struct mkvm_lapic *l, u32 base, u8 vector)
  * PPR: TPR when its class is at least that of the highest in-service
  * vector, else that class (SDM Vol. 3A, "Processor Priority Register").
  */
-static u32 lapic_update_ppr(struct mkvm_lapic *l)
+static u32 lapic_ppr(const struct mkvm_lapic *l)
 {
 	u32 tpr = reg_get(l, LAPIC_TPR);
 	int isr = lapic_highest(l, LAPIC_ISR);
 	u32 isrv = isr < 0 ? 0 : isr;
-	u32 ppr = (tpr & 0xf0) >= (isrv & 0xf0) ? tpr : (isrv & 0xf0);
+
+	return (tpr & 0xf0) >= (isrv & 0xf0) ? tpr : (isrv & 0xf0);
+}
+
+static u32 lapic_update_ppr(struct mkvm_lapic *l)
+{
+	u32 ppr = lapic_ppr(l);
 
 	reg_set(l, LAPIC_PPR, ppr);
 	return ppr;
@@ -327,13 +332,54 @@ static u32 lapic_current_count(struct mkvm_lapic *l)
 	return min_t(u64, div64_u64(left, l->count_ns), reg_get(l, LAPIC_TMICT));
 }
 
-/* The vCPUs the ICR names: physical destination @dest, or a shorthand. */
+/*
+ * Does @dest name @t in logical destination mode?  xAPIC: the flat model
+ * (DFR 0xf...) matches any common bit of the 8-bit logical ID, the
+ * cluster model a cluster (bits 7:4) and a common bit below (SDM Vol. 3A,
+ * "Logical Destination Mode"); x2APIC: cluster in bits 31:16, a common
+ * bit in 15:0 ("Logical Destination Mode in x2APIC Mode").
+ */
+static bool lapic_logical_match(struct mkvm_vcpu *t, u32 dest)
+{
+	u32 ldr;
+
+	if (lapic_x2apic(t)) {
+		ldr = ((t->id >> 4) << 16) | BIT(t->id & 0xf);
+		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
+	}
+	ldr = reg_get(t->lapic, LAPIC_LDR) >> 24;
+	dest &= 0xff;
+	if ((reg_get(t->lapic, LAPIC_DFR) >> 28) == 0xf)
+		return dest & ldr;
+	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);
+}
+
+/* Does a no-shorthand ICR with destination @dest name @t? */
+static bool lapic_dest_match(struct mkvm_vcpu *t, u32 icr, u32 dest,
+			     u32 bcast)
+{
+	if (dest == bcast)
+		return true;
+	if (icr & ICR_DEST_LOGICAL)
+		return lapic_logical_match(t, dest);
+	if (lapic_x2apic(t))
+		return t->id == dest;
+	return (reg_get(t->lapic, LAPIC_ID) >> 24) == (dest & 0xff);
+}
+
+/*
+ * The vCPUs the ICR names: a shorthand, or a physical or logical
+ * destination @dest.  Lowest priority goes to the one named vCPU with the
+ * lowest PPR (the first of equals), fixed and NMI to every one (SDM Vol.
+ * 3A, "Determining IPI Destination").
+ */
 static void lapic_send_ipi(struct mkvm_vcpu *vcpu, u32 icr, u32 dest)
 {
 	struct mkvm_vm *vm = vcpu->vm;
 	bool x2apic = lapic_x2apic(vcpu);
 	u32 sh = icr & ICR_SH_MASK, dm = icr & ICR_DM_MASK;
 	u32 bcast = x2apic ? 0xffffffff : 0xff;
+	struct mkvm_vcpu *lowest = NULL;
 	unsigned int i;
 
 	/* INIT, SIPI, SMI and the others are a later slice: ignored. */
@@ -357,23 +403,22 @@ static void lapic_send_ipi(struct mkvm_vcpu *vcpu, u32 icr, u32 dest)
 			hit = t != vcpu;
 			break;
 		default:
-			if (icr & ICR_DEST_LOGICAL)
-				hit = false;	/* logical: not yet */
-			else if (dest == bcast)
-				hit = true;
-			else if (lapic_x2apic(t))
-				hit = t->id == dest;
-			else
-				hit = (reg_get(t->lapic, LAPIC_ID) >> 24) ==
-				      (dest & 0xff);
+			hit = lapic_dest_match(t, icr, dest, bcast);
 		}
 		if (!hit)
 			continue;
-		if (dm == ICR_DM_NMI)
+		if (dm == ICR_DM_LOWEST) {
+			if (!lowest ||
+			    lapic_ppr(t->lapic) < lapic_ppr(lowest->lapic))
+				lowest = t;
+		} else if (dm == ICR_DM_NMI) {
 			lapic_accept_nmi(t);
-		else
+		} else {
 			lapic_accept(t, icr & ICR_VECTOR);
+		}
 	}
+	if (lowest)
+		lapic_accept(lowest, icr & ICR_VECTOR);
 	mutex_unlock(&vm->lock);
 }
 
