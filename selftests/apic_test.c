@@ -9,7 +9,8 @@
  *			KVM_CREATE_IRQCHIP twice: EEXIST, after a vCPU: EINVAL
  *	regs		xAPIC MMIO and x2APIC MSR reads of the same registers
  *			agree (ID, version, LVTs, SVR, TPR); #GP for an x2APIC
- *			MSR in xAPIC mode and for DFR in x2APIC mode
+ *			MSR in xAPIC mode and for DFR in x2APIC mode; the
+ *			MMIO page reads all ones in x2APIC mode
  *	self_ipi	ICR self shorthand and x2APIC SELF IPI: the handler
  *			runs once, ISR set in it, clear after EOI; TPR/PPR
  *	if_shadow	an IPI sent with IF=0 comes right after STI's shadow
@@ -236,6 +237,9 @@ static void guest_regs(void)
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
 	GUEST_ASSERT(x2apic_on());
 	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_ID)), 0);
+	/* The MMIO page is a hole in x2APIC mode: all ones, writes dropped. */
+	GUEST_ASSERT_EQ(apic_read(APIC_LVR), 0xffffffff);
+	apic_write(APIC_TPR, 0x90);
 	for (i = 0; i < ARRAY_SIZE(same_regs); i++)
 		GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(same_regs[i])), x[i]);
 	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_PPR)), 0x20);

@@ -605,10 +605,11 @@ static int lapic_reg_write(struct mkvm_vcpu *vcpu, u32 off, u32 val)
  * @len: 1, 2, 4 or 8
  *
  * As KVM: loads of 1-4 bytes inside a register read it; other stores than
- * aligned 4-byte ones are ignored; with the APIC in x2APIC mode or
- * globally disabled the page is not there (reads all ones, writes dropped).
+ * aligned 4-byte ones are ignored; in x2APIC mode or globally disabled
+ * the page reads all ones and ignores writes (KVM's default
+ * LAPIC_MMIO_HOLE quirk).
  *
- * Return: true when @gpa is in the vCPU's APIC page and xAPIC is on.
+ * Return: true when @gpa is in the vCPU's APIC page.
  */
 bool mkvm_lapic_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write, void *data,
 		     unsigned int len)
@@ -616,9 +617,13 @@ bool mkvm_lapic_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write, void *data,
 	u64 base = vcpu->arch.sregs.apic_base & MSR_IA32_APICBASE_BASE;
 	u32 off = gpa - base, val = 0;
 
-	if (!vcpu->lapic || gpa < base || gpa >= base + PAGE_SIZE ||
-	    !lapic_hw_enabled(vcpu) || lapic_x2apic(vcpu))
+	if (!vcpu->lapic || gpa < base || gpa >= base + PAGE_SIZE)
 		return false;
+	if (!lapic_hw_enabled(vcpu) || lapic_x2apic(vcpu)) {
+		if (!write)
+			memset(data, 0xff, len);
+		return true;
+	}
 	if (write) {
 		if (len == 4 && !(off & 0xf))
 			lapic_reg_write(vcpu, off, *(u32 *)data);
