@@ -81,6 +81,9 @@ static long mkvm_vcpu_get_sregs(struct mkvm_vcpu *vcpu, void __user *argp)
 	struct kvm_sregs sregs;
 
 	mkvm_x86_get_sregs(&vcpu->arch, &sregs);
+	/* CR8 is the in-kernel APIC's TPR[7:4] (arch/x86/lapic.c). */
+	if (vcpu->lapic)
+		sregs.cr8 = mkvm_lapic_cr8(vcpu);
 	if (copy_to_user(argp, &sregs, sizeof(sregs)))
 		return -EFAULT;
 	return 0;

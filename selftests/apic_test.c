@@ -21,6 +21,8 @@
  *			(skipped without KVM_CAP_TSC_DEADLINE_TIMER), each
  *			waking HLT
  *	get_set		KVM_GET/SET_LAPIC round trip
+ *	cr8		CR8 is TPR[7:4] both ways, holds back an interrupt
+ *			until lowered, and is KVM_GET/SET_SREGS' view of TPR
  *	halt_signal	HLT with IF=0 sleeps in the kernel; a signal ends
  *			KVM_RUN with EINTR / KVM_EXIT_INTR, the next KVM_RUN
  *			sleeps on, and KVM_NMI wakes the guest
@@ -548,6 +550,65 @@ static void get_set(void)
 	kvm_vm_free(vm);
 }
 
+/* --- cr8 --- */
+
+static inline void set_cr8(uint64_t v)
+{
+	asm volatile("mov %0, %%cr8" : : "r"(v) : "memory");
+}
+
+static inline uint64_t get_cr8(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr8, %0" : "=r"(v));
+	return v;
+}
+
+static void guest_cr8(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	set_cr8(3);
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0x30);
+	apic_write(APIC_TPR, 0x50);
+	GUEST_ASSERT_EQ(get_cr8(), 5);
+	GUEST_ASSERT_EQ(apic_read(APIC_PPR), 0x50);
+	/* CR8 7 holds back vector 0x61 (class 6) ... */
+	set_cr8(7);
+	asm volatile("sti");
+	apic_write(APIC_ICR, ICR_SELF | VEC_IPI);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 0);
+	/* ... until CR8 drops (delivered at the next exit at the latest). */
+	set_cr8(0);
+	(void)apic_read(APIC_LVR);
+	GUEST_ASSERT_EQ(irq_count, 1);
+	asm volatile("cli");
+	set_cr8(4);
+	GUEST_SYNC(0);
+	/* KVM_SET_SREGS' CR8 is the TPR's class. */
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0x60);
+	GUEST_DONE();
+}
+
+static void cr8(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_cr8);
+	struct kvm_lapic_state st;
+	struct kvm_sregs sregs;
+
+	vcpu_run_expect_sync(vcpu, 0);
+	vcpu_sregs_get(vcpu, &sregs);
+	TEST_ASSERT_EQ(sregs.cr8, 4);
+	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &st);
+	TEST_ASSERT_EQ(*(uint32_t *)(st.regs + APIC_TPR), 0x40);
+	sregs.cr8 = 6;
+	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 /* --- halt_signal --- */
 
 static void guest_halt_signal(void)
@@ -604,6 +665,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(timer),
 	KVM_TEST(get_set),
 	KVM_TEST(halt_signal),
+	KVM_TEST(cr8),
 };
 
 int main(int argc, char **argv)

@@ -28,7 +28,7 @@
  * once and the next one injects.
  *
  * Not in this slice: INIT/SIPI, LINT0/LINT1 inputs (no PIC/IOAPIC), level-triggered EOI,
- * the errors of ESR, CR8 as TPR.
+ * the errors of ESR.  CR8 is the TPR's class (mkvm_lapic_tpr_sync()).
  *
  * Context: the register page is written by the vCPU's own thread (vCPU
  * mutex held), except IRR, which other vCPUs and the timer (hard
@@ -846,6 +846,37 @@ int mkvm_lapic_halt(struct mkvm_vcpu *vcpu, bool if_set)
 	l->halted = true;
 	l->halt_if = if_set;
 	return mkvm_lapic_halt_wait(vcpu);
+}
+
+/**
+ * mkvm_lapic_tpr_sync() - keep the TPR and the CPU's copy of it in step
+ * @vcpu: the vCPU, with a LAPIC
+ * @hw: the TPR as the hardware has it now (SVM: V_TPR << 4, VMX: the
+ *	virtual-APIC page's TPR), which the guest changes with MOV CR8
+ * @last: what the backend last wrote there; updated
+ * @mask: the TPR bits the hardware keeps (SVM: 0xf0, VMX: 0xff)
+ *
+ * Called after each exit and before each entry.  A @hw that differs from
+ * @last is the guest's (or KVM_SET_SREGS's CR8) and becomes the TPR; CR8
+ * is TPR[7:4] (SDM Vol. 3A, "Interaction of Task Priorities between CR8
+ * and APIC").  Return: the TPR, for the backend to write.
+ */
+u8 mkvm_lapic_tpr_sync(struct mkvm_vcpu *vcpu, u8 hw, u8 *last, u8 mask)
+{
+	struct mkvm_lapic *l = vcpu->lapic;
+
+	if (hw != *last) {
+		reg_set(l, LAPIC_TPR, hw);
+		lapic_update_ppr(l);
+	}
+	*last = reg_get(l, LAPIC_TPR) & mask;
+	return reg_get(l, LAPIC_TPR);
+}
+
+/* KVM_GET_SREGS' CR8 with an in-kernel APIC: TPR[7:4]. */
+u8 mkvm_lapic_cr8(struct mkvm_vcpu *vcpu)
+{
+	return reg_get(vcpu->lapic, LAPIC_TPR) >> 4;
 }
 
 bool mkvm_lapic_halted(struct mkvm_vcpu *vcpu)

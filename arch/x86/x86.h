@@ -214,6 +214,8 @@ void mkvm_lapic_entry_check(struct mkvm_vcpu *vcpu);
 int mkvm_lapic_halt(struct mkvm_vcpu *vcpu, bool if_set);
 int mkvm_lapic_halt_wait(struct mkvm_vcpu *vcpu);
 bool mkvm_lapic_halted(struct mkvm_vcpu *vcpu);
+u8 mkvm_lapic_tpr_sync(struct mkvm_vcpu *vcpu, u8 hw, u8 *last, u8 mask);
+u8 mkvm_lapic_cr8(struct mkvm_vcpu *vcpu);
 
 /* cpuid.c */
 enum { MKVM_EAX, MKVM_EBX, MKVM_ECX, MKVM_EDX };

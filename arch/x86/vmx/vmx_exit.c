@@ -582,6 +582,11 @@ int vmx_handle_exit(struct mkvm_vcpu *vcpu)
 	u64 rip;
 	int r;
 
+	/* The guest's MOV CR8 went to the TPR shadow (vmx_event_inject()). */
+	if (vcpu->lapic)
+		mkvm_lapic_tpr_sync(vcpu, vmx->vapic[0x80], &vmx->lapic_tpr,
+				    0xff);
+
 	/*
 	 * Every exit is counted and traced, failed entries (bit 31) as
 	 * "other".  vmx_read_exit() already read what the trace records:
