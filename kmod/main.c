@@ -68,6 +68,13 @@ long mkvm_check_extension(long cap)
 		return MKVM_MAX_VCPU_IDS;
 	case KVM_CAP_XSAVE:	/* KVM_GET/SET_XSAVE: x87 and SSE at least */
 		return 1;
+	/*
+	 * The in-kernel APIC's TSC-deadline timer (arch/x86/lapic.c), for
+	 * userspace to set CPUID.1:ECX.TSC_Deadline.  KVM_CAP_IRQCHIP stays
+	 * 0: KVM_CREATE_IRQCHIP makes local APICs only, no I/O APIC or PIC.
+	 */
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+		return 1;
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case KVM_CAP_XSAVE2:	/* KVM_GET_XSAVE2's size */

@@ -79,7 +79,7 @@ struct mkvm_vcpu_stat {
 	u64 exits;		/* VM exits (and refused VM entries) */
 	u64 io_exits;		/* returns to userspace with KVM_EXIT_IO */
 	u64 mmio_exits;		/* returns to userspace with KVM_EXIT_MMIO */
-	u64 halt_exits;		/* HLT exits (all go to userspace) */
+	u64 halt_exits;		/* HLT exits (to userspace, or lapic.c's) */
 	u64 irq_exits;		/* exits for a host external interrupt */
 	u64 signal_exits;	/* KVM_RUN ended by a pending signal */
 	u64 irq_injections;	/* external interrupts injected */
@@ -115,6 +115,8 @@ struct mkvm_vcpu {
 	 */
 	int guest_cpu;		/* (a) */
 	int tlb_gen;		/* (u) */
+	/* The in-kernel local APIC (arch/x86/lapic.c), NULL without irqchip. */
+	struct mkvm_lapic *lapic;	/* (c) */
 	void *be;		/* (c) backend state (VMCB/VMCS...) */
 	struct mkvm_vcpu_stat *stat;	/* (u) written under mutex only */
 	u64 stat_entry_tsc;	/* (u) TSC at the last VM entry */
@@ -139,6 +141,7 @@ struct mkvm_vm {
 	struct mutex lock;	/* (c) serialises vCPU creation */
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];	/* (v) published last */
 	unsigned int nr_vcpus;	/* (v) */
+	bool irqchip;		/* (v) KVM_CREATE_IRQCHIP done */
 
 	struct mutex slots_lock;	/* (c) serialises memslot updates */
 	struct xarray slots;	/* (s) id -> struct mkvm_memslot */
@@ -304,6 +307,9 @@ static inline bool mkvm_guest_mode_enter(struct mkvm_vcpu *vcpu)
 
 	/* Full barrier: guest_cpu visible before tlb_gen is read. */
 	smp_store_mb(vcpu->guest_cpu, smp_processor_id());
+	/* An interrupt for the guest since it was chosen? (lapic.c) */
+	if (vcpu->lapic)
+		mkvm_lapic_entry_check(vcpu);
 	gen = atomic_read(&vcpu->vm->tlb_gen);
 	if (gen == vcpu->tlb_gen)
 		return false;

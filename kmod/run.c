@@ -107,6 +107,11 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
+		/* Still in HLT from the last KVM_RUN (arch/x86/lapic.c). */
+		if (mkvm_lapic_halted(vcpu)) {
+			mkvm_lapic_halt_wait(vcpu);
+			continue;
+		}
 		r = mkvm_be->vcpu_run(vcpu);
 		if (r <= 0)
 			break;

@@ -5,7 +5,8 @@
  * KVM_GET/SET_SREGS, KVM_RUN (run.c), KVM_GET_STATS_FD (stats.c),
  * KVM_SET/GET_CPUID2, KVM_GET/SET_MSRS and KVM_GET_TSC_KHZ
  * (arch/x86/cpuid.c, msr.c), KVM_SET_GUEST_DEBUG and KVM_GET/SET_DEBUGREGS
- * (arch/x86/debug.c), the FPU's ioctls (arch/x86/fpu.c) and minikvm's
+ * (arch/x86/debug.c), the FPU's ioctls (arch/x86/fpu.c), KVM_GET/SET_LAPIC
+ * (arch/x86/lapic.c) and minikvm's
  * MINIKVM_GET_EXIT_TRACE_FD (trace.c).
  *
  * Lifetime: a vCPU belongs to its VM and is freed with it; its fd holds a
@@ -80,6 +81,9 @@ static long mkvm_vcpu_get_sregs(struct mkvm_vcpu *vcpu, void __user *argp)
 	struct kvm_sregs sregs;
 
 	mkvm_x86_get_sregs(&vcpu->arch, &sregs);
+	/* CR8 is the in-kernel APIC's TPR[7:4] (arch/x86/lapic.c). */
+	if (vcpu->lapic)
+		sregs.cr8 = mkvm_lapic_cr8(vcpu);
 	if (copy_to_user(argp, &sregs, sizeof(sregs)))
 		return -EFAULT;
 	return 0;
@@ -134,6 +138,12 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	/* Events for the guest: arch/x86/events.c */
 	case KVM_INTERRUPT:
 		r = mkvm_vcpu_interrupt(vcpu, argp);
+		break;
+	case KVM_GET_LAPIC:
+		r = mkvm_lapic_get(vcpu, argp);
+		break;
+	case KVM_SET_LAPIC:
+		r = mkvm_lapic_set(vcpu, argp);
 		break;
 	case KVM_NMI:
 		r = mkvm_vcpu_nmi(vcpu);
@@ -236,11 +246,14 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 	vcpu->guest_cpu = -1;
 	if (mkvm_x86_fpu_create(vcpu))
 		goto err_free_stat;
+	if (vm->irqchip && mkvm_lapic_create(vcpu))
+		goto err_free_fpu;
 	if (mkvm_be->vcpu_create && mkvm_be->vcpu_create(vcpu))
 		goto err_free_fpu;
 	return vcpu;
 
 err_free_fpu:
+	mkvm_lapic_free(vcpu);
 	mkvm_x86_fpu_free(vcpu);
 err_free_stat:
 	kvfree(vcpu->stat);
@@ -257,6 +270,7 @@ void mkvm_vcpu_free(struct mkvm_vcpu *vcpu)
 {
 	if (mkvm_be->vcpu_free)
 		mkvm_be->vcpu_free(vcpu);
+	mkvm_lapic_free(vcpu);
 	mkvm_x86_fpu_free(vcpu);
 	kvfree(vcpu->stat);
 	mkvm_x86_cpuid_free(&vcpu->arch);

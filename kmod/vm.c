@@ -2,7 +2,8 @@
 /*
  * The VM object and its fd: KVM_CREATE_VM on the system fd makes one, and
  * the VM fd serves KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION,
- * KVM_CREATE_VCPU, KVM_GET_DIRTY_LOG and KVM_GET_STATS_FD.
+ * KVM_CREATE_VCPU, KVM_GET_DIRTY_LOG, KVM_GET_STATS_FD and
+ * KVM_CREATE_IRQCHIP (local APICs, arch/x86/lapic.c).
  *
  * Lifetime: a kref held by the VM fd and by every vCPU fd; the last put
  * frees the vCPUs, the memslots and the VM's share of hardware
@@ -47,6 +48,26 @@ void mkvm_vm_put(struct mkvm_vm *vm)
 	kref_put(&vm->ref, mkvm_vm_destroy);
 }
 
+/*
+ * KVM_CREATE_IRQCHIP: every vCPU created from now on gets an in-kernel
+ * local APIC (arch/x86/lapic.c).  No I/O APIC or PIC yet.  As KVM: -EEXIST
+ * the second time, -EINVAL once a vCPU exists.
+ */
+static long mkvm_vm_create_irqchip(struct mkvm_vm *vm)
+{
+	long r = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->irqchip)
+		r = -EEXIST;
+	else if (vm->nr_vcpus)
+		r = -EINVAL;
+	else
+		vm->irqchip = true;
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -80,6 +101,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_STATS_FD:
 		/* No argument; KVM ignores whatever is passed. */
 		return mkvm_vm_stats_fd(vm);
+	case KVM_CREATE_IRQCHIP:
+		return mkvm_vm_create_irqchip(vm);
 	default:
 		/* KVM answers unknown VM ioctls with -ENOTTY. */
 		return -ENOTTY;

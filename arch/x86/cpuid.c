@@ -21,7 +21,9 @@
  *  - PCID, SMEP, SMAP, FSGSBASE, UMIP, PKU, LA57: their CR4 bits are
  *    refused (x86.c, MKVM_CR4_BASE_BITS), so CPUID must not offer them.
  *  - MONITOR/MWAIT: intercepted and answered with #UD.
- *  - APIC, x2APIC, TSC-deadline: no local APIC yet.
+ *  - APIC, x2APIC, TSC-deadline: the in-kernel local APIC (lapic.c)
+ *    exists only after KVM_CREATE_IRQCHIP; userspace that makes one sets
+ *    these bits in KVM_SET_CPUID2 (KVM reports APIC and x2APIC here).
  *  - MCE/MCA, DS, ACPI, TM, PBE, EST, PDCM, PMU (leaf 0AH): no machine
  *    check, debug store, thermal or performance-monitoring MSRs.
  *  - IBRS, IBPB, STIBP, SSBD, ARCH_CAPABILITIES: their MSRs (SPEC_CTRL,

@@ -486,6 +486,25 @@ int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
 	return 0;
 }
 
+/*
+ * The access mkvm_x86_mmio() prepared for userspace, if it is the in-kernel
+ * APIC's page (lapic.c): done here, the instruction completed as on the
+ * next KVM_RUN.  Return: 1 when handled (enter again), else 0 (userspace).
+ */
+static int mkvm_x86_mmio_in_kernel(struct mkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (run->exit_reason != KVM_EXIT_MMIO ||
+	    !mkvm_lapic_mmio(vcpu, run->mmio.phys_addr, run->mmio.is_write,
+			     run->mmio.data, run->mmio.len))
+		return 0;
+	if (mkvm_x86_complete_exit(vcpu))
+		return -EFAULT;
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	return 1;
+}
+
 /**
  * mkvm_x86_tdp_fault() - a fault in the nested page tables (SVM nested page
  * fault, VMX EPT violation)
@@ -518,6 +537,8 @@ int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 		mutex_unlock(&vm->slots_lock);
 		mkvm_be->vcpu_save_state(vcpu);
 		r = mkvm_x86_mmio(vcpu, gpa, fetched, nfetched);
+		if (!r && !slot)
+			r = mkvm_x86_mmio_in_kernel(vcpu);
 		mkvm_be->vcpu_load_state(vcpu);
 		return r;
 	}

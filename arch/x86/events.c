@@ -87,16 +87,21 @@ void mkvm_x86_queue_exception(struct mkvm_vcpu *vcpu, u8 nr, bool has_err,
 	ev->exc_err = err;
 }
 
+static void mkvm_nmi_limit(struct mkvm_x86_events *e);
+
 /**
  * mkvm_x86_event_next() - what the next VM entry injects
  * @vcpu: the vCPU
  * @nmi_blocked: the guest cannot take an NMI now (NMI handler running, or
  *	an STI/MOV SS shadow), as the backend knows it (ev.nmi_masked is
  *	only a copy while the vCPU runs on VMX)
+ * @irq_blocked: the guest cannot take an external interrupt now (RFLAGS.IF
+ *	clear, or an STI/MOV SS shadow)
  * @ev: filled in: the event, or MKVM_EVENT_NONE
  *
  * Events already under way go first (exception, NMI, interrupt), then a
- * pending NMI if it is not blocked.  The chosen event leaves vcpu->arch.ev:
+ * pending NMI if it is not blocked, then an interrupt of the in-kernel APIC
+ * (lapic.c) if the guest can take one.  The chosen event leaves vcpu->arch.ev:
  * if the exit interrupts its delivery, mkvm_x86_event_interrupted() puts
  * it back.  An NMI chosen here blocks NMIs until IRET; the backend records
  * that (VMX does it in hardware).
@@ -105,10 +110,16 @@ void mkvm_x86_queue_exception(struct mkvm_vcpu *vcpu, u8 nr, bool has_err,
  * asks for an exit as soon as NMIs are unblocked (NMI window).
  */
 int mkvm_x86_event_next(struct mkvm_vcpu *vcpu, bool nmi_blocked,
-			struct mkvm_x86_event *ev)
+			bool irq_blocked, struct mkvm_x86_event *ev)
 {
 	struct mkvm_x86_events *e = &vcpu->arch.ev;
+	unsigned int nmis = mkvm_lapic_sync(vcpu);
+	int vector;
 
+	if (nmis) {
+		e->nmi_pending += nmis;
+		mkvm_nmi_limit(e);
+	}
 	memset(ev, 0, sizeof(*ev));
 	if (e->exc_injected) {
 		ev->type = MKVM_EVENT_EXC;
@@ -131,6 +142,13 @@ int mkvm_x86_event_next(struct mkvm_vcpu *vcpu, bool nmi_blocked,
 		e->nmi_pending--;
 		e->nmi_masked = true;
 		vcpu->stat->nmi_injections++;
+	} else if (vcpu->lapic && !irq_blocked) {
+		vector = mkvm_lapic_take_irq(vcpu);
+		if (vector >= 0) {
+			ev->type = MKVM_EVENT_IRQ;
+			ev->vector = vector;
+			vcpu->stat->irq_injections++;
+		}
 	}
 	return e->nmi_pending != 0;
 }
@@ -194,12 +212,15 @@ bool mkvm_x86_ready_for_interrupt(struct mkvm_vcpu *vcpu)
 
 /**
  * mkvm_x86_irq_window_wanted() - should the guest exit when it can take an
- * interrupt?  Userspace asked for it (kvm_run.request_interrupt_window).
+ * interrupt?  Userspace asked for it (kvm_run.request_interrupt_window), or
+ * the in-kernel APIC has one for it (lapic.c: the exit then stays in the
+ * kernel and the next entry injects it).
  * @vcpu: the vCPU
  */
 bool mkvm_x86_irq_window_wanted(struct mkvm_vcpu *vcpu)
 {
-	return READ_ONCE(vcpu->run->request_interrupt_window);
+	return READ_ONCE(vcpu->run->request_interrupt_window) ||
+	       mkvm_lapic_has_irq(vcpu);
 }
 
 /**
@@ -217,7 +238,8 @@ bool mkvm_x86_irq_window_wanted(struct mkvm_vcpu *vcpu)
 bool mkvm_x86_irq_window_exit(struct mkvm_vcpu *vcpu, bool if_set,
 			      bool shadow)
 {
-	if (!mkvm_x86_irq_window_wanted(vcpu) || !if_set || shadow ||
+	if (!READ_ONCE(vcpu->run->request_interrupt_window) || !if_set ||
+	    shadow ||
 	    mkvm_event_under_way(&vcpu->arch.ev))
 		return false;
 	vcpu->run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
@@ -229,7 +251,8 @@ bool mkvm_x86_irq_window_exit(struct mkvm_vcpu *vcpu, bool if_set,
  * @vcpu: the vCPU
  * @argp: struct kvm_interrupt
  *
- * Return: 0; -EFAULT; -EINVAL for a vector above 255.  A vector given
+ * Return: 0; -EFAULT; -EINVAL for a vector above 255; -ENXIO with an
+ * in-kernel irqchip.  A vector given
  * before the last one went in replaces it, as with KVM.
  */
 long mkvm_vcpu_interrupt(struct mkvm_vcpu *vcpu, void __user *argp)
@@ -240,6 +263,9 @@ long mkvm_vcpu_interrupt(struct mkvm_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= KVM_NR_INTERRUPTS)
 		return -EINVAL;
+	/* The in-kernel APIC owns the interrupts: -ENXIO, as KVM's PIC. */
+	if (vcpu->lapic)
+		return -ENXIO;
 	vcpu->arch.ev.irq_injected = true;
 	vcpu->arch.ev.irq_soft = false;
 	vcpu->arch.ev.irq_nr = irq.irq;

@@ -2,7 +2,9 @@
 /*
  * MSRs both backends virtualize the same way, kept in the vCPU's x86 state
  * rather than in a VMCS/VMCB field: the MTRRs, TSC_AUX, the TSC (its
- * offset) and a read-only IA32_APIC_BASE.  A backend's RDMSR/WRMSR exit
+ * offset), IA32_APIC_BASE (read-only to the guest unless it has an
+ * in-kernel APIC), and with one the x2APIC MSRs and IA32_TSC_DEADLINE
+ * (lapic.c).  A backend's RDMSR/WRMSR exit
  * first asks its own fields (EFER, PAT, the syscall MSRs...), then
  * mkvm_x86_msr_common().
  *
@@ -170,7 +172,10 @@ static int msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write,
 			*val = st->sregs.apic_base;
 			return 0;
 		}
-		/* No local APIC to move yet: only userspace sets it. */
+		/* The in-kernel APIC's mode transitions (lapic.c). */
+		if (vcpu->lapic)
+			return mkvm_lapic_set_base(vcpu, *val, host);
+		/* No local APIC to move: only userspace sets it. */
 		if (!host)
 			return -EINVAL;
 		/*
@@ -183,6 +188,12 @@ static int msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write,
 			return -EINVAL;
 		st->sregs.apic_base = *val;
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		return mkvm_lapic_tsc_deadline(vcpu, val, write, host);
+	case 0x800 ... 0x8ff:	/* x2APIC registers (lapic.c) */
+		if (!vcpu->lapic)
+			return -ENOENT;
+		return mkvm_lapic_msr(vcpu, msr, val, write);
 	}
 	field = mtrr_field(&st->mtrr, msr);
 	if (!field)

@@ -184,7 +184,7 @@ int mkvm_x86_debug_step(struct mkvm_vcpu *vcpu);
 void mkvm_x86_queue_exception(struct mkvm_vcpu *vcpu, u8 nr, bool has_err,
 			      u32 err);
 int mkvm_x86_event_next(struct mkvm_vcpu *vcpu, bool nmi_blocked,
-			struct mkvm_x86_event *ev);
+			bool irq_blocked, struct mkvm_x86_event *ev);
 void mkvm_x86_event_interrupted(struct mkvm_vcpu *vcpu,
 				const struct mkvm_x86_event *ev);
 bool mkvm_x86_irq_window_wanted(struct mkvm_vcpu *vcpu);
@@ -195,6 +195,27 @@ long mkvm_vcpu_interrupt(struct mkvm_vcpu *vcpu, void __user *argp);
 long mkvm_vcpu_nmi(struct mkvm_vcpu *vcpu);
 long mkvm_vcpu_get_events(struct mkvm_vcpu *vcpu, void __user *argp);
 long mkvm_vcpu_set_events(struct mkvm_vcpu *vcpu, void __user *argp);
+
+/* lapic.c: the in-kernel local APIC (KVM_CREATE_IRQCHIP) */
+int mkvm_lapic_create(struct mkvm_vcpu *vcpu);
+void mkvm_lapic_free(struct mkvm_vcpu *vcpu);
+long mkvm_lapic_get(struct mkvm_vcpu *vcpu, void __user *argp);
+long mkvm_lapic_set(struct mkvm_vcpu *vcpu, void __user *argp);
+bool mkvm_lapic_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write, void *data,
+		     unsigned int len);
+int mkvm_lapic_msr(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write);
+int mkvm_lapic_set_base(struct mkvm_vcpu *vcpu, u64 val, bool host);
+int mkvm_lapic_tsc_deadline(struct mkvm_vcpu *vcpu, u64 *val, bool write,
+			    bool host);
+int mkvm_lapic_take_irq(struct mkvm_vcpu *vcpu);
+bool mkvm_lapic_has_irq(struct mkvm_vcpu *vcpu);
+unsigned int mkvm_lapic_sync(struct mkvm_vcpu *vcpu);
+void mkvm_lapic_entry_check(struct mkvm_vcpu *vcpu);
+int mkvm_lapic_halt(struct mkvm_vcpu *vcpu, bool if_set);
+int mkvm_lapic_halt_wait(struct mkvm_vcpu *vcpu);
+bool mkvm_lapic_halted(struct mkvm_vcpu *vcpu);
+u8 mkvm_lapic_tpr_sync(struct mkvm_vcpu *vcpu, u8 hw, u8 *last, u8 mask);
+u8 mkvm_lapic_cr8(struct mkvm_vcpu *vcpu);
 
 /* cpuid.c */
 enum { MKVM_EAX, MKVM_EBX, MKVM_ECX, MKVM_EDX };

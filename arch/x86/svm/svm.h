@@ -51,6 +51,7 @@ struct svm_vcpu {
 	unsigned long dr[4];	/* guest DR0-DR3 while not running */
 	/* NMI blocking bookkeeping (svm_event.c). */
 	bool iret_seen;		/* IRET intercepted at iret_rip, not run yet */
+	u8 lapic_tpr;		/* V_TPR << 4 last written (mkvm_lapic_tpr_sync) */
 	bool nmi_singlestep;	/* TF set by minikvm to step one instruction */
 	bool nmi_ss_iret;	/* ... an IRET (else one in a shadow) */
 	u64 iret_rip;

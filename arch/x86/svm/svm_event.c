@@ -95,9 +95,17 @@ void svm_event_inject(struct mkvm_vcpu *vcpu)
 	bool shadow = c->int_state & SVM_INT_SHADOW;
 	struct mkvm_x86_event ev;
 	bool nmi_wait;
+	u8 tpr;
 
+	/* CR8 is V_TPR (V_INTR_MASKING): the in-kernel APIC's TPR[7:4]. */
+	if (vcpu->lapic) {
+		tpr = mkvm_lapic_tpr_sync(vcpu, (c->int_ctl & SVM_V_TPR_MASK) << 4,
+					  &svm->lapic_tpr, 0xf0);
+		c->int_ctl = (c->int_ctl & ~SVM_V_TPR_MASK) | (tpr >> 4);
+	}
 	nmi_wait = mkvm_x86_event_next(vcpu, shadow || vcpu->arch.ev.nmi_masked,
-				       &ev);
+				       shadow || !(svm->vmcb->save.rflags &
+						   X86_EFLAGS_IF), &ev);
 	c->event_inj = 0;
 	if (ev.type != MKVM_EVENT_NONE) {
 		c->event_inj = ev.vector | svm_evtinj_type[ev.type] |
@@ -141,6 +149,9 @@ void svm_event_complete(struct mkvm_vcpu *vcpu)
 	};
 
 	c->event_inj = 0;
+	if (vcpu->lapic)
+		mkvm_lapic_tpr_sync(vcpu, (c->int_ctl & SVM_V_TPR_MASK) << 4,
+				    &svm->lapic_tpr, 0xf0);
 	if (svm->iret_seen && svm->vmcb->save.rip != svm->iret_rip) {
 		svm->iret_seen = false;
 		vcpu->arch.ev.nmi_masked = false;

@@ -68,7 +68,13 @@ static int svm_exit_ud(struct mkvm_vcpu *vcpu)
 /* HLT is one byte (F4); KVM moves RIP past it before KVM_EXIT_HLT. */
 static int svm_exit_hlt(struct mkvm_vcpu *vcpu)
 {
-	svm_skip(vcpu->be, 1);
+	struct svm_vcpu *svm = vcpu->be;
+
+	svm_skip(svm, 1);
+	/* With the in-kernel APIC the vCPU sleeps here (lapic.c). */
+	if (vcpu->lapic)
+		return mkvm_lapic_halt(vcpu, svm->vmcb->save.rflags &
+					     X86_EFLAGS_IF);
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }

@@ -111,6 +111,7 @@ struct vmx_vcpu {
 	void *vmcs;		/* (c) VMCS region */
 	u64 vmcs_pa;		/* (c) its physical address */
 	u8 *vapic;		/* (c) virtual-APIC page: TPR shadow at 0x80 */
+	u8 lapic_tpr;		/* TPR shadow last written (mkvm_lapic_tpr_sync) */
 	u16 vpid;		/* (c) 0: VPIDs not in use */
 	int cpu;		/* (p) CPU the VMCS is active on, -1: clear */
 	bool launched;		/* (p) VMLAUNCH done since the last VMCLEAR */

@@ -48,9 +48,16 @@ void vmx_event_inject(struct mkvm_vcpu *vcpu)
 	u32 info = 0, windows = 0;
 	bool nmi_wait;
 
+	/* CR8 is the TPR shadow: the in-kernel APIC's TPR (vmx_vcpu.c). */
+	if (vcpu->lapic)
+		vmx->vapic[0x80] = mkvm_lapic_tpr_sync(vcpu, vmx->vapic[0x80],
+						       &vmx->lapic_tpr, 0xff);
+
 	nmi_wait = mkvm_x86_event_next(vcpu, blocking &
 				       (VMX_BLOCKING_STI_MOV_SS |
-					VMX_INTERRUPTIBILITY_NMI), &ev);
+					VMX_INTERRUPTIBILITY_NMI),
+				       (blocking & VMX_BLOCKING_STI_MOV_SS) ||
+				       !(vmx->rflags & X86_EFLAGS_IF), &ev);
 	if (ev.type != MKVM_EVENT_NONE) {
 		info = ev.vector | vmx_intr_type[ev.type] | VMX_INTR_VALID;
 		if (ev.has_err && (vmcs_readl(VMCS_GUEST_CR0) & X86_CR0_PE))

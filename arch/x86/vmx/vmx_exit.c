@@ -109,7 +109,12 @@ static int vmx_exit_ud(struct mkvm_vcpu *vcpu)
 /* KVM moves RIP past HLT before KVM_EXIT_HLT. */
 static int vmx_exit_hlt(struct mkvm_vcpu *vcpu)
 {
-	vmx_skip(vcpu->be);
+	struct vmx_vcpu *vmx = vcpu->be;
+
+	vmx_skip(vmx);
+	/* With the in-kernel APIC the vCPU sleeps here (lapic.c). */
+	if (vcpu->lapic)
+		return mkvm_lapic_halt(vcpu, vmx->rflags & X86_EFLAGS_IF);
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return 0;
 }
@@ -583,6 +588,11 @@ int vmx_handle_exit(struct mkvm_vcpu *vcpu)
 	int (*fn)(struct mkvm_vcpu *vcpu) = NULL;
 	u64 rip;
 	int r;
+
+	/* The guest's MOV CR8 went to the TPR shadow (vmx_event_inject()). */
+	if (vcpu->lapic)
+		mkvm_lapic_tpr_sync(vcpu, vmx->vapic[0x80], &vmx->lapic_tpr,
+				    0xff);
 
 	/*
 	 * Every exit is counted and traced, failed entries (bit 31) as

@@ -688,7 +688,9 @@ void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	vmx->rsp = r->rsp;
 	vmx->rflags = r->rflags;
 	vmx->cr2 = s->cr2;
-	vmx->vapic[VMX_VAPIC_TPR] = (s->cr8 & 0xf) << 4;
+	/* With an in-kernel APIC, keep TPR[3:0] while CR8 is unchanged. */
+	if (!vcpu->lapic || (s->cr8 & 0xf) != vmx->vapic[VMX_VAPIC_TPR] >> 4)
+		vmx->vapic[VMX_VAPIC_TPR] = (s->cr8 & 0xf) << 4;
 	if (vmx_pae_paging(s))
 		vmx_load_pdptes(vcpu, s->cr3);
 	vmx_debug_load(vcpu);

@@ -1,0 +1,674 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * apic_test - the in-kernel local APIC of KVM_CREATE_IRQCHIP, KVM's model
+ * (lapic.c, Intel SDM Vol. 3A, "Advanced Programmable Interrupt Controller
+ * (APIC)"):
+ *
+ *	errors		KVM_GET/SET_LAPIC without an irqchip: EINVAL (KVM
+ *			6.1's errno); KVM_INTERRUPT with one: ENXIO;
+ *			KVM_CREATE_IRQCHIP twice: EEXIST, after a vCPU: EINVAL
+ *	regs		xAPIC MMIO and x2APIC MSR reads of the same registers
+ *			agree (ID, version, LVTs, SVR, TPR); #GP for an x2APIC
+ *			MSR in xAPIC mode and for DFR in x2APIC mode; the
+ *			MMIO page reads all ones in x2APIC mode
+ *	self_ipi	ICR self shorthand and x2APIC SELF IPI: the handler
+ *			runs once, ISR set in it, clear after EOI; TPR/PPR
+ *	if_shadow	an IPI sent with IF=0 comes right after STI's shadow
+ *	ipi		vCPU 0 sends to vCPU 1 (two threads), which sleeps in
+ *			HLT: fixed by physical ID, by flat logical ID, lowest
+ *			priority by logical ID, then an NMI (HLT with IF=0)
+ *	timer		one-shot, periodic (several ticks), TSC-deadline
+ *			(skipped without KVM_CAP_TSC_DEADLINE_TIMER), each
+ *			waking HLT
+ *	get_set		KVM_GET/SET_LAPIC round trip
+ *	cr8		CR8 is TPR[7:4] both ways, holds back an interrupt
+ *			until lowered, and is KVM_GET/SET_SREGS' view of TPR
+ *	halt_signal	HLT with IF=0 sleeps in the kernel; a signal ends
+ *			KVM_RUN with EINTR / KVM_EXIT_INTR, the next KVM_RUN
+ *			sleeps on, and KVM_NMI wakes the guest
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "minikvm/kvm_util.h"
+#include "minikvm/test_list.h"
+#include "minikvm/ucall.h"
+#include "minikvm/x86_cpuid.h"
+#include "minikvm/x86_vm.h"
+
+#define APIC_GPA	0xfee00000ULL
+#define MSR_APIC_BASE	0x1b
+#define MSR_TSC_DEADLINE 0x6e0
+#define APIC_BASE_EN	(1ULL << 11)
+#define APIC_BASE_EXTD	(1ULL << 10)
+
+#define APIC_ID		0x20
+#define APIC_LVR	0x30
+#define APIC_TPR	0x80
+#define APIC_PPR	0xa0
+#define APIC_EOI	0xb0
+#define APIC_SVR	0xf0
+#define APIC_ISR	0x100
+#define APIC_IRR	0x200
+#define APIC_ICR	0x300
+#define APIC_ICR2	0x310
+#define APIC_LVTT	0x320
+#define APIC_LVT0	0x350
+#define APIC_LVT1	0x360
+#define APIC_LVTERR	0x370
+#define APIC_TMICT	0x380
+#define APIC_TMCCT	0x390
+#define APIC_TDCR	0x3e0
+
+#define X2APIC_MSR(off)	(0x800 + ((off) >> 4))
+#define X2APIC_SELF_IPI	0x83f
+
+#define VEC_IPI		0x61
+#define VEC_HIGH	0x81
+#define VEC_TIMER	0x62
+#define ICR_SELF	(1U << 18)
+#define ICR_LOGICAL	(1U << 11)
+#define ICR_LOWEST	(1U << 8)
+#define ICR_NMI		(4U << 8)
+#define LVT_MASKED	(1U << 16)
+#define LVT_PERIODIC	(1U << 17)
+#define LVT_DEADLINE	(2U << 17)
+
+static volatile uint64_t irq_count, irq_vector, irq_rip, isr_in_handler;
+static volatile uint64_t ppr_in_handler, gp_count;
+static uint64_t tsc_khz_guest;
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline uint32_t apic_read(uint32_t off)
+{
+	return *(volatile uint32_t *)(APIC_GPA + off);
+}
+
+static inline void apic_write(uint32_t off, uint32_t v)
+{
+	*(volatile uint32_t *)(APIC_GPA + off) = v;
+}
+
+static inline bool x2apic_on(void)
+{
+	return rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
+}
+
+static void eoi(void)
+{
+	if (x2apic_on())
+		wrmsr(X2APIC_MSR(APIC_EOI), 0);
+	else
+		apic_write(APIC_EOI, 0);
+}
+
+static uint32_t isr_bit(uint8_t v)
+{
+	uint32_t off = APIC_ISR + (v / 32) * 16;
+	uint32_t w = x2apic_on() ? rdmsr(X2APIC_MSR(off)) : apic_read(off);
+
+	return (w >> (v % 32)) & 1;
+}
+
+static void guest_irq_handler(struct ex_regs *regs)
+{
+	irq_count++;
+	irq_vector = regs->vector;
+	irq_rip = regs->rip;
+	isr_in_handler = isr_bit(regs->vector);
+	ppr_in_handler = x2apic_on() ? rdmsr(X2APIC_MSR(APIC_PPR)) :
+				       apic_read(APIC_PPR);
+	eoi();
+}
+
+/* #GP from RDMSR/WRMSR (two bytes, 0F 32 / 0F 30): counted, skipped. */
+static void guest_gp_handler(struct ex_regs *regs)
+{
+	gp_count++;
+	regs->rip += 2;
+}
+
+static void sti_hlt_cli(void)
+{
+	asm volatile("sti; hlt; cli" : : : "memory");
+}
+
+/* A VM with an irqchip, then @n vCPUs running @code, x2APIC in CPUID. */
+static struct kvm_vm *create_apic_vm(struct kvm_vcpu **vcpus, int n,
+				     void *code)
+{
+	struct kvm_vm *vm = vm_create();
+	struct kvm_cpuid2 *cpuid;
+	struct kvm_cpuid_entry2 *e;
+	int i;
+
+	vm_userspace_mem_region_add(vm, 0, 0, 0, GUEST_MEM_SIZE);
+	kvm_vm_elf_load(vm, "/proc/self/exe");
+	vm_init_long_mode(vm);
+	vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	cpuid = kvm_cpuid2_dup(kvm_get_supported_cpuid());
+	e = cpuid_entry_find(cpuid, 1, 0);
+	TEST_ASSERT(e, "no CPUID leaf 1");
+	e->ecx |= 1U << 21;	/* x2APIC */
+	if (kvm_check_cap(KVM_CAP_TSC_DEADLINE_TIMER))
+		e->ecx |= 1U << 24;
+	for (i = 0; i < n; i++) {
+		vcpus[i] = vm_vcpu_add_long_mode(vm, i, code);
+		vcpu_set_cpuid(vcpus[i], cpuid);
+	}
+	free(cpuid);
+	vm_install_exception_handler(vm, VEC_IPI, guest_irq_handler);
+	vm_install_exception_handler(vm, VEC_HIGH, guest_irq_handler);
+	vm_install_exception_handler(vm, VEC_TIMER, guest_irq_handler);
+	vm_install_exception_handler(vm, 13, guest_gp_handler);
+	virt_pg_map_flags(vm, APIC_GPA, APIC_GPA, PTE_RW);
+	return vm;
+}
+
+/* --- errors --- */
+
+static void errors(void)
+{
+	struct kvm_lapic_state st;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create();
+
+	vcpu = vm_vcpu_add(vm, 0);
+	TEST_ASSERT_ERRNO(__vcpu_ioctl(vcpu, KVM_GET_LAPIC, &st), EINVAL,
+			  "KVM_GET_LAPIC without irqchip");
+	TEST_ASSERT_ERRNO(__vcpu_ioctl(vcpu, KVM_SET_LAPIC, &st), EINVAL,
+			  "KVM_SET_LAPIC without irqchip");
+	TEST_ASSERT_ERRNO(__vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0), EINVAL,
+			  "KVM_CREATE_IRQCHIP after a vCPU");
+	kvm_vm_free(vm);
+
+	vm = vm_create();
+	vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	TEST_ASSERT_ERRNO(__vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0), EEXIST,
+			  "KVM_CREATE_IRQCHIP twice");
+	vcpu = vm_vcpu_add(vm, 0);
+	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &st);
+	TEST_ASSERT_EQ(*(uint32_t *)(st.regs + APIC_LVR) & 0xff, 0x14);
+	{
+		struct kvm_interrupt irq = { .irq = 0x40 };
+
+		TEST_ASSERT_ERRNO(__vcpu_ioctl(vcpu, KVM_INTERRUPT, &irq),
+				  ENXIO, "KVM_INTERRUPT with irqchip");
+	}
+	kvm_vm_free(vm);
+}
+
+/* --- regs --- */
+
+static const uint32_t same_regs[] = {
+	APIC_LVR, APIC_TPR, APIC_SVR, APIC_LVTT, APIC_LVT0, APIC_LVT1,
+	APIC_LVTERR, APIC_TDCR,
+};
+
+static void guest_regs(void)
+{
+	uint32_t x[ARRAY_SIZE(same_regs)];
+	unsigned int i;
+
+	/* xAPIC: x2APIC MSRs #GP. */
+	rdmsr(X2APIC_MSR(APIC_LVR));
+	GUEST_ASSERT_EQ(gp_count, 1);
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TPR, 0x20);
+	apic_write(APIC_TDCR, 0x3);
+	apic_write(APIC_LVTT, VEC_TIMER | LVT_MASKED);
+	GUEST_ASSERT_EQ(apic_read(APIC_ID) >> 24, 0);
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0x20);
+	GUEST_ASSERT_EQ(apic_read(APIC_PPR), 0x20);
+	for (i = 0; i < ARRAY_SIZE(same_regs); i++)
+		x[i] = apic_read(same_regs[i]);
+	GUEST_SYNC(x[0]);
+
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	GUEST_ASSERT(x2apic_on());
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_ID)), 0);
+	/* The MMIO page is a hole in x2APIC mode: all ones, writes dropped. */
+	GUEST_ASSERT_EQ(apic_read(APIC_LVR), 0xffffffff);
+	apic_write(APIC_TPR, 0x90);
+	for (i = 0; i < ARRAY_SIZE(same_regs); i++)
+		GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(same_regs[i])), x[i]);
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_PPR)), 0x20);
+	/* LDR of x2APIC ID 0: cluster 0, bit 0. */
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(0xd0)), 1);
+	/* DFR and ICR2 are xAPIC only. */
+	rdmsr(X2APIC_MSR(0xe0));
+	GUEST_ASSERT_EQ(gp_count, 2);
+	rdmsr(X2APIC_MSR(APIC_ICR2));
+	GUEST_ASSERT_EQ(gp_count, 3);
+	/* x2APIC -> xAPIC is not a legal transition. */
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) & ~APIC_BASE_EXTD);
+	GUEST_ASSERT_EQ(gp_count, 4);
+	GUEST_DONE();
+}
+
+static void regs(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_regs);
+	struct ucall uc;
+
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT_EQ(uc.args[1] & 0xff, 0x14);
+	ksft_print_msg("APIC version %#llx\n", (unsigned long long)uc.args[1]);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- self_ipi --- */
+
+static void guest_self_ipi(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	asm volatile("sti");
+	apic_write(APIC_ICR, ICR_SELF | VEC_IPI);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_ASSERT_EQ(irq_vector, VEC_IPI);
+	GUEST_ASSERT_EQ(isr_in_handler, 1);
+	GUEST_ASSERT_EQ(isr_bit(VEC_IPI), 0);
+	GUEST_ASSERT_EQ(apic_read(APIC_PPR), 0);
+	/*
+	 * TPR 0x30: in the handler of 0x81, PPR is 0x80.  (Only the class:
+	 * KVM on SVM keeps TPR[7:4] in V_TPR and loses bits 3:0 at an exit.)
+	 */
+	apic_write(APIC_TPR, 0x30);
+	GUEST_ASSERT_EQ(apic_read(APIC_PPR), 0x30);
+	apic_write(APIC_ICR, ICR_SELF | VEC_HIGH);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 2);
+	GUEST_ASSERT_EQ(ppr_in_handler, 0x80);
+	/* TPR 0x70 holds back 0x61 (class 6) until TPR drops. */
+	apic_write(APIC_TPR, 0x70);
+	apic_write(APIC_ICR, ICR_SELF | VEC_IPI);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 2);
+	GUEST_ASSERT((apic_read(APIC_IRR + 0x30) >> 1) & 1);
+	apic_write(APIC_TPR, 0);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 3);
+	/* x2APIC SELF IPI. */
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr(X2APIC_SELF_IPI, VEC_IPI);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 4);
+	GUEST_ASSERT_EQ(isr_bit(VEC_IPI), 0);
+	/* ICR self shorthand in x2APIC mode, one 64-bit MSR. */
+	wrmsr(X2APIC_MSR(APIC_ICR), ICR_SELF | VEC_HIGH);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 5);
+	GUEST_ASSERT_EQ(irq_vector, VEC_HIGH);
+	GUEST_DONE();
+}
+
+static void self_ipi(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_self_ipi);
+
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- if_shadow --- */
+
+static void guest_if_shadow(void)
+{
+	uint64_t at;
+
+	apic_write(APIC_SVR, 0x1ff);
+	asm volatile("cli");
+	apic_write(APIC_ICR, ICR_SELF | VEC_IPI);
+	/*
+	 * An exit with IF=0 (the MMIO load), a few instructions, STI, its
+	 * shadow (NOP), then 1:.  The guest resumes a few instructions
+	 * before the STI: QEMU/TCG's SVM takes a VINTR in the shadow of an
+	 * STI that is the very first instruction after VMRUN.
+	 */
+	asm volatile("mov %1, %%rbx\n\t"
+		     "mov (%%rbx), %%ecx\n\t"
+		     "xor %%eax, %%eax\n\t"
+		     "inc %%eax\n\t"
+		     "inc %%eax\n\t"
+		     "sti\n\t"
+		     "nop\n\t"
+		     "1: nop\n\t"
+		     "lea 1b(%%rip), %0\n\t"
+		     "cli\n\t"
+		     : "=r"(at) : "i"(APIC_GPA + APIC_LVR)
+		     : "rax", "rbx", "rcx", "memory");
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_ASSERT_EQ(irq_vector, VEC_IPI);
+	GUEST_ASSERT_EQ(irq_rip, at);
+	GUEST_DONE();
+}
+
+static void if_shadow(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_if_shadow);
+
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- ipi --- */
+
+static volatile uint64_t ap_ready, nmi_count;
+
+static void guest_nmi_handler(struct ex_regs *regs __attribute__((unused)))
+{
+	nmi_count++;
+}
+
+/* vCPU 1: wait in HLT (IF=1) for interrupt @n, check its vector. */
+static void ap_wait_irq(uint64_t n, uint64_t vector)
+{
+	ap_ready = n;
+	while (irq_count < n)
+		sti_hlt_cli();
+	GUEST_ASSERT_EQ(irq_vector, vector);
+}
+
+/* vCPU 0: once vCPU 1 waits for interrupt @n, send @icr to @dest. */
+static void bsp_send(uint64_t n, uint32_t dest, uint32_t icr)
+{
+	while (ap_ready != n)
+		asm volatile("pause");
+	/* Let vCPU 1 reach HLT first, most of the time. */
+	for (int i = 0; i < 100000; i++)
+		asm volatile("pause");
+	apic_write(APIC_ICR2, dest << 24);
+	apic_write(APIC_ICR, icr);
+}
+
+static void guest_ipi(uint64_t id)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	if (id == 1) {
+		asm volatile("cli");
+		apic_write(0xd0, 2U << 24);	/* LDR: logical ID 2, flat */
+		ap_wait_irq(1, VEC_IPI);
+		ap_wait_irq(2, VEC_HIGH);
+		ap_wait_irq(3, VEC_TIMER);
+		/* An NMI wakes HLT even with IF=0. */
+		ap_ready = 4;
+		while (!nmi_count)
+			asm volatile("hlt");
+		GUEST_ASSERT_EQ(irq_count, 3);
+		GUEST_DONE();
+	}
+	bsp_send(1, 1, VEC_IPI);			/* physical ID 1 */
+	bsp_send(2, 2, ICR_LOGICAL | VEC_HIGH);		/* logical, flat */
+	bsp_send(3, 2, ICR_LOGICAL | ICR_LOWEST | VEC_TIMER);
+	bsp_send(4, 1, ICR_NMI);
+	GUEST_DONE();
+}
+
+static void *ipi_thread(void *arg)
+{
+	vcpu_run_expect_done(arg);
+	return NULL;
+}
+
+static void ipi(void)
+{
+	struct kvm_vcpu *vcpus[2];
+	struct kvm_vm *vm = create_apic_vm(vcpus, 2, guest_ipi);
+	pthread_t t[2];
+	int i;
+
+	vm_install_exception_handler(vm, 2, guest_nmi_handler);
+	for (i = 0; i < 2; i++)
+		vcpu_args_set(vcpus[i], 1, (uint64_t)i);
+	/*
+	 * With an in-kernel irqchip KVM starts an AP in wait-for-SIPI; INIT/
+	 * SIPI and KVM_SET_MP_STATE are minikvm's next slice (its APs start
+	 * runnable, and it answers KVM_SET_MP_STATE with EINVAL for now).
+	 */
+	{
+		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+		if (__vcpu_ioctl(vcpus[1], KVM_SET_MP_STATE, &mp))
+			TEST_ASSERT(kvm_dev_is_minikvm() && errno == EINVAL,
+				    "KVM_SET_MP_STATE: %s", strerror(errno));
+	}
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT(!pthread_create(&t[i], NULL, ipi_thread, vcpus[i]),
+			    "pthread_create");
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT(!pthread_join(t[i], NULL), "pthread_join");
+	kvm_vm_free(vm);
+}
+
+/* --- timer --- */
+
+static void guest_timer(uint64_t deadline)
+{
+	uint32_t cur;
+
+	apic_write(APIC_SVR, 0x1ff);
+	asm volatile("cli");
+	/* One-shot, divide by 1: 1 ms. */
+	apic_write(APIC_TDCR, 0xb);
+	apic_write(APIC_LVTT, VEC_TIMER);
+	apic_write(APIC_TMICT, 1000000);
+	cur = apic_read(APIC_TMCCT);
+	GUEST_ASSERT(cur > 0 && cur <= 1000000);
+	while (!irq_count)
+		sti_hlt_cli();
+	GUEST_ASSERT_EQ(irq_vector, VEC_TIMER);
+	GUEST_ASSERT_EQ(apic_read(APIC_TMCCT), 0);
+	GUEST_SYNC(1);
+
+	/* Periodic, 1 ms: five ticks, then stopped. */
+	irq_count = 0;
+	apic_write(APIC_LVTT, VEC_TIMER | LVT_PERIODIC);
+	apic_write(APIC_TMICT, 1000000);
+	while (irq_count < 5)
+		sti_hlt_cli();
+	apic_write(APIC_TMICT, 0);
+	GUEST_ASSERT_EQ(apic_read(APIC_TMCCT), 0);
+	GUEST_SYNC(2);
+
+	if (deadline) {
+		irq_count = 0;
+		apic_write(APIC_LVTT, VEC_TIMER | LVT_DEADLINE);
+		wrmsr(MSR_TSC_DEADLINE, rdtsc() + tsc_khz_guest);
+		while (!irq_count)
+			sti_hlt_cli();
+		GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), 0);
+		GUEST_ASSERT_EQ(irq_count, 1);
+	}
+	GUEST_DONE();
+}
+
+static void timer(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_timer);
+	bool deadline = kvm_check_cap(KVM_CAP_TSC_DEADLINE_TIMER);
+
+	tsc_khz_guest = vcpu_ioctl(vcpu, KVM_GET_TSC_KHZ, 0);
+	sync_global_to_guest(vm, tsc_khz_guest);
+	vcpu_args_set(vcpu, 1, (uint64_t)deadline);
+	vcpu_run_expect_sync(vcpu, 1);
+	vcpu_run_expect_sync(vcpu, 2);
+	if (!deadline)
+		ksft_print_msg("no KVM_CAP_TSC_DEADLINE_TIMER: TSC-deadline not tested\n");
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- get_set --- */
+
+static void guest_get_set(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TPR, 0x40);
+	GUEST_SYNC(0);
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0x50);
+	GUEST_ASSERT_EQ(apic_read(APIC_PPR), 0x50);
+	GUEST_DONE();
+}
+
+static void get_set(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_get_set);
+	struct kvm_lapic_state a, b;
+
+	vcpu_run_expect_sync(vcpu, 0);
+	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &a);
+	TEST_ASSERT_EQ(*(uint32_t *)(a.regs + APIC_TPR), 0x40);
+	TEST_ASSERT_EQ(*(uint32_t *)(a.regs + APIC_SVR), 0x1ff);
+	TEST_ASSERT_EQ(*(uint32_t *)(a.regs + APIC_LVR) & 0xff, 0x14);
+	*(uint32_t *)(a.regs + APIC_TPR) = 0x50;
+	vcpu_ioctl(vcpu, KVM_SET_LAPIC, &a);
+	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &b);
+	/* PPR follows TPR; the rest reads back as written. */
+	*(uint32_t *)(a.regs + APIC_PPR) = 0x50;
+	TEST_ASSERT(!memcmp(a.regs, b.regs, sizeof(a.regs)),
+		    "KVM_GET_LAPIC after KVM_SET_LAPIC differs");
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- cr8 --- */
+
+static inline void set_cr8(uint64_t v)
+{
+	asm volatile("mov %0, %%cr8" : : "r"(v) : "memory");
+}
+
+static inline uint64_t get_cr8(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr8, %0" : "=r"(v));
+	return v;
+}
+
+static void guest_cr8(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	set_cr8(3);
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0x30);
+	apic_write(APIC_TPR, 0x50);
+	GUEST_ASSERT_EQ(get_cr8(), 5);
+	GUEST_ASSERT_EQ(apic_read(APIC_PPR), 0x50);
+	/* CR8 7 holds back vector 0x61 (class 6) ... */
+	set_cr8(7);
+	asm volatile("sti");
+	apic_write(APIC_ICR, ICR_SELF | VEC_IPI);
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 0);
+	/* ... until CR8 drops (delivered at the next exit at the latest). */
+	set_cr8(0);
+	(void)apic_read(APIC_LVR);
+	GUEST_ASSERT_EQ(irq_count, 1);
+	asm volatile("cli");
+	set_cr8(4);
+	GUEST_SYNC(0);
+	/* KVM_SET_SREGS' CR8 is the TPR's class. */
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0x60);
+	GUEST_DONE();
+}
+
+static void cr8(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_cr8);
+	struct kvm_lapic_state st;
+	struct kvm_sregs sregs;
+
+	vcpu_run_expect_sync(vcpu, 0);
+	vcpu_sregs_get(vcpu, &sregs);
+	TEST_ASSERT_EQ(sregs.cr8, 4);
+	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &st);
+	TEST_ASSERT_EQ(*(uint32_t *)(st.regs + APIC_TPR), 0x40);
+	sregs.cr8 = 6;
+	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/* --- halt_signal --- */
+
+static void guest_halt_signal(void)
+{
+	asm volatile("cli; hlt" : : : "memory");
+	GUEST_ASSERT_EQ(nmi_count, 1);
+	GUEST_DONE();
+}
+
+static void on_sigusr1(int sig __attribute__((unused)))
+{
+}
+
+static void *signal_later(void *arg)
+{
+	struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+static void halt_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_halt_signal);
+	pthread_t self = pthread_self(), t;
+
+	vm_install_exception_handler(vm, 2, guest_nmi_handler);
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
+	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
+		    "pthread_create");
+	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN in HLT, signal");
+	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
+	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	/* Still halted: another signal ends the next KVM_RUN the same way. */
+	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
+		    "pthread_create");
+	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN, still in HLT");
+	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
+	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	vcpu_nmi(vcpu);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+static const struct kvm_test tests[] = {
+	KVM_TEST(errors),
+	KVM_TEST(regs),
+	KVM_TEST(self_ipi),
+	KVM_TEST(if_shadow),
+	KVM_TEST(ipi),
+	KVM_TEST(timer),
+	KVM_TEST(get_set),
+	KVM_TEST(halt_signal),
+	KVM_TEST(cr8),
+};
+
+int main(int argc, char **argv)
+{
+	return kvm_test_main(argc, argv, tests, ARRAY_SIZE(tests), true);
+}
