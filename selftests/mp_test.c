@@ -17,6 +17,9 @@
  *			base vector << 12, RIP 0, where a real-mode stub OUTs
  *	init_sipi_threads  the same with the AP asleep in KVM_RUN: it returns
  *			EAGAIN after the INIT (as KVM), then runs the stub
+ *	init_running	INIT to an AP running guest code (another thread) takes
+ *			it out of the guest into wait-for-SIPI; the SIPIs
+ *			start it at the stub
  *	halted		a vCPU in HLT (IF=0) after a signal reports HALTED;
  *			SET_MP_STATE(RUNNABLE) lets it run on past the HLT
  */
@@ -256,6 +259,53 @@ static void init_sipi_threads(void)
 	kvm_vm_free(vm);
 }
 
+/* --- init_running --- */
+
+static volatile uint64_t ap_spinning;
+
+static void guest_ap_spin(void)
+{
+	for (;;) {
+		ap_spinning = 1;
+		asm volatile("pause" : : : "memory");
+	}
+}
+
+static void guest_bsp_running(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	while (!ap_spinning)
+		asm volatile("pause" : : : "memory");
+	send_ap(ICR_INIT | ICR_ASSERT);
+	send_ap(ICR_STARTUP | ICR_ASSERT | SIPI_VECTOR);
+	send_ap(ICR_STARTUP | ICR_ASSERT | SIPI_VECTOR);
+	GUEST_DONE();
+}
+
+static void *bsp_running_thread(void *arg)
+{
+	vcpu_run_expect_done(arg);
+	return NULL;
+}
+
+static void init_running(void)
+{
+	struct kvm_vcpu *bsp, *ap;
+	struct kvm_vm *vm = create_irqchip_vm(&bsp, NULL, guest_bsp_running);
+	pthread_t t;
+
+	ap = vm_vcpu_add_long_mode(vm, 1, guest_ap_spin);
+	put_stub(vm);
+	TEST_ASSERT_EQ(mp_get(ap), KVM_MP_STATE_UNINITIALIZED);
+	TEST_ASSERT_EQ(mp_set(ap, KVM_MP_STATE_RUNNABLE), 0);
+	TEST_ASSERT(!pthread_create(&t, NULL, bsp_running_thread, bsp),
+		    "pthread_create");
+	vcpu_run(ap);
+	check_ap_at_stub(ap);
+	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	kvm_vm_free(vm);
+}
+
 /* --- halted --- */
 
 static void guest_halt(void)
@@ -301,6 +351,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(states),
 	KVM_TEST(init_sipi),
 	KVM_TEST(init_sipi_threads),
+	KVM_TEST(init_running),
 	KVM_TEST(halted),
 };
 
