@@ -21,6 +21,8 @@
  *	init_running	INIT to an AP running guest code (another thread) takes
  *			it out of the guest into wait-for-SIPI; the SIPIs
  *			start it at the stub
+ *	uninit_signal	KVM_RUN of an UNINITIALIZED AP sleeps; a signal ends it
+ *			with EINTR / KVM_EXIT_INTR, the AP still UNINITIALIZED
  *	halted		a vCPU in HLT (IF=0) after a signal reports HALTED;
  *			SET_MP_STATE(RUNNABLE) lets it run on past the HLT
  */
@@ -336,6 +338,23 @@ static void *signal_later(void *arg)
 	return NULL;
 }
 
+static void uninit_signal(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
+	struct kvm_vcpu *bsp, *ap;
+	struct kvm_vm *vm = create_irqchip_vm(&bsp, &ap, guest_halt);
+	pthread_t self = pthread_self(), t;
+
+	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
+	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
+		    "pthread_create");
+	TEST_ASSERT_ERRNO(__vcpu_run(ap), EINTR, "KVM_RUN, UNINITIALIZED");
+	TEST_ASSERT_EQ(ap->run->exit_reason, KVM_EXIT_INTR);
+	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	TEST_ASSERT_EQ(mp_get(ap), KVM_MP_STATE_UNINITIALIZED);
+	kvm_vm_free(vm);
+}
+
 static void halted(void)
 {
 	struct sigaction sa = { .sa_handler = on_sigusr1 };
@@ -361,6 +380,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(init_sipi),
 	KVM_TEST(init_sipi_threads),
 	KVM_TEST(init_running),
+	KVM_TEST(uninit_signal),
 	KVM_TEST(halted),
 };
 
