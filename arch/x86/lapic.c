@@ -41,7 +41,9 @@
  *
  * Context: the register page is written by the vCPU's own thread (vCPU
  * mutex held), except IRR, which other vCPUs and the timer (hard
- * interrupt context) set with atomic bit operations.
+ * interrupt context) set with atomic bit operations; other vCPUs also set
+ * the bits of pending (and sipi_vector before its bit).  mp_state is the
+ * vCPU's own thread's.
  */
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
