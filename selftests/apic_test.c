@@ -463,12 +463,24 @@ static void guest_timer(uint64_t deadline)
 
 	apic_write(APIC_SVR, 0x1ff);
 	asm volatile("cli");
-	/* One-shot, divide by 1: 1 ms. */
+	/*
+	 * The count runs down: a one-shot of one second, stopped before it
+	 * fires (an emulated test machine may take more than a millisecond
+	 * between two guest instructions, so a short count could be over at
+	 * the first read).
+	 */
 	apic_write(APIC_TDCR, 0xb);
+	apic_write(APIC_LVTT, VEC_TIMER | LVT_MASKED);
+	apic_write(APIC_TMICT, 1000000000);
+	cur = apic_read(APIC_TMCCT);
+	GUEST_ASSERT(cur > 0 && cur <= 1000000000);
+	GUEST_ASSERT(apic_read(APIC_TMCCT) <= cur);
+	apic_write(APIC_TMICT, 0);
+	GUEST_ASSERT_EQ(apic_read(APIC_TMCCT), 0);
+
+	/* One-shot, divide by 1: 1 ms, then its interrupt. */
 	apic_write(APIC_LVTT, VEC_TIMER);
 	apic_write(APIC_TMICT, 1000000);
-	cur = apic_read(APIC_TMCCT);
-	GUEST_ASSERT(cur > 0 && cur <= 1000000);
 	while (!irq_count)
 		sti_hlt_cli();
 	GUEST_ASSERT_EQ(irq_vector, VEC_TIMER);
