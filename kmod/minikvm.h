@@ -207,6 +207,13 @@ struct mkvm_backend {
 	 */
 	void (*vcpu_reset)(struct mkvm_vcpu *vcpu);
 	/*
+	 * Optional: INIT the vCPU (mkvm_x86_init_event() and the vendor's
+	 * state), its state in vcpu->arch; loads it into the vCPU as
+	 * vcpu_load_state does.  Without it: mkvm_x86_init_event() and
+	 * vcpu_reset.  Process context, vCPU mutex held.
+	 */
+	void (*vcpu_init_event)(struct mkvm_vcpu *vcpu);
+	/*
 	 * Running guests: the ops below come all together or not at all (a
 	 * backend without them has no KVM_RUN).
 	 * Per-VM and per-vCPU hardware state.  Process context.

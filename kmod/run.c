@@ -95,6 +95,16 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		mkvm_run_post(vcpu);
 		return -EINTR;
 	}
+	/* An AP before INIT: one sleep, no entry (as KVM 6.1). */
+	if (mkvm_lapic_uninitialized(vcpu)) {
+		r = mkvm_lapic_uninit_run(vcpu);
+		if (r == -EINTR) {
+			run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stat->signal_exits++;
+		}
+		mkvm_run_post(vcpu);
+		return r;
+	}
 	mkvm_be->vcpu_load_state(vcpu);
 	/* The guest's FPU state is the task's until KVM_RUN returns. */
 	mkvm_x86_fpu_load(vcpu);
@@ -107,11 +117,9 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 			break;
 		}
 		cond_resched();
-		/* Still in HLT from the last KVM_RUN (arch/x86/lapic.c). */
-		if (mkvm_lapic_halted(vcpu)) {
-			mkvm_lapic_halt_wait(vcpu);
+		/* INIT/SIPI, HLT, wait-for-SIPI (arch/x86/lapic.c). */
+		if (mkvm_lapic_before_entry(vcpu))
 			continue;
-		}
 		r = mkvm_be->vcpu_run(vcpu);
 		if (r <= 0)
 			break;

@@ -145,6 +145,12 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_LAPIC:
 		r = mkvm_lapic_set(vcpu, argp);
 		break;
+	case KVM_GET_MP_STATE:
+		r = mkvm_lapic_get_mp_state(vcpu, argp);
+		break;
+	case KVM_SET_MP_STATE:
+		r = mkvm_lapic_set_mp_state(vcpu, argp);
+		break;
 	case KVM_NMI:
 		r = mkvm_vcpu_nmi(vcpu);
 		break;

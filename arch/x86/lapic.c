@@ -27,16 +27,28 @@
  * target that sees new_irq sends itself an IPI, so the entry exits at
  * once and the next one injects.
  *
- * Not in this slice: INIT/SIPI, LINT0/LINT1 inputs (no PIC/IOAPIC), level-triggered EOI,
- * the errors of ESR.  CR8 is the TPR's class (mkvm_lapic_tpr_sync()).
+ * INIT and SIPI (ICR delivery modes 101b, 110b) set a bit in the target's
+ * pending mask and kick it; the target's own thread acts on them before its
+ * next entry (mkvm_lapic_before_entry()) or in KVM_GET_MP_STATE, where the
+ * architectural state is its own (mkvm_lapic_accept_events()).  The MP
+ * state (KVM_GET/SET_MP_STATE) lives in mp_state: RUNNABLE, HALTED (in
+ * HLT), UNINITIALIZED (an AP after creation) and INIT_RECEIVED (wait for
+ * SIPI).  KVM_RUN of an UNINITIALIZED vCPU sleeps once until an INIT/SIPI
+ * or a signal and returns -EAGAIN (or -EINTR), as KVM does.
+ *
+ * Not in this slice: LINT0/LINT1 inputs (no PIC/IOAPIC), level-triggered
+ * EOI, the errors of ESR.  CR8 is the TPR's class (mkvm_lapic_tpr_sync()).
  *
  * Context: the register page is written by the vCPU's own thread (vCPU
  * mutex held), except IRR, which other vCPUs and the timer (hard
- * interrupt context) set with atomic bit operations.
+ * interrupt context) set with atomic bit operations; other vCPUs also set
+ * the bits of pending (and sipi_vector before its bit).  mp_state is the
+ * vCPU's own thread's.
  */
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -93,13 +105,21 @@
 #define ICR_DM_FIXED		(0U << 8)
 #define ICR_DM_LOWEST		(1U << 8)
 #define ICR_DM_NMI		(4U << 8)
+#define ICR_DM_INIT		(5U << 8)
+#define ICR_DM_STARTUP		(6U << 8)
 #define ICR_DEST_LOGICAL	BIT(11)
 #define ICR_BUSY		BIT(12)
+#define ICR_LEVEL_ASSERT	BIT(14)
+#define ICR_TRIGGER_LEVEL	BIT(15)
 #define ICR_SH_MASK		(3U << 18)
 #define ICR_SH_NONE		(0U << 18)
 #define ICR_SH_SELF		(1U << 18)
 #define ICR_SH_ALL		(2U << 18)
 #define ICR_SH_OTHERS		(3U << 18)
+
+/* Bits of mkvm_lapic.pending: INIT and SIPI received, not yet acted on. */
+#define LAPIC_PEND_INIT		0
+#define LAPIC_PEND_SIPI		1
 
 /* CPUID.1:ECX: x2APIC (21), TSC-deadline (24). */
 #define CPUID_1_ECX_X2APIC	21
@@ -113,8 +133,10 @@ struct mkvm_lapic {
 	u8 *regs;			/* the xAPIC page */
 	atomic_t new_irq;		/* IRR set since the last choice */
 	atomic_t nmi_queued;		/* NMIs sent by ICR, for events.c */
-	wait_queue_head_t wq;		/* HLT sleeps here */
-	bool halted;			/* (u) in HLT, resumed by KVM_RUN */
+	wait_queue_head_t wq;		/* HLT and wait-for-SIPI sleep here */
+	u32 mp_state;			/* (u) KVM_MP_STATE_* */
+	unsigned long pending;		/* LAPIC_PEND_INIT, LAPIC_PEND_SIPI */
+	u8 sipi_vector;			/* the last SIPI's, before its bit */
 	bool halt_if;			/* (u) RFLAGS.IF at the HLT */
 	struct hrtimer timer;
 	u64 period_ns;			/* periodic: the period; else 0 */
@@ -240,6 +262,29 @@ static void lapic_accept(struct mkvm_vcpu *vcpu, u8 vector)
 static void lapic_accept_nmi(struct mkvm_vcpu *vcpu)
 {
 	atomic_inc(&vcpu->lapic->nmi_queued);
+	mkvm_lapic_kick(vcpu);
+}
+
+/*
+ * INIT: a later SIPI counts only after it, so an earlier one is dropped
+ * (SDM Vol. 3A, "MP Initialization Protocol Algorithm for MP Systems").
+ */
+static void lapic_accept_init(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_lapic *l = vcpu->lapic;
+
+	clear_bit(LAPIC_PEND_SIPI, &l->pending);
+	set_bit(LAPIC_PEND_INIT, &l->pending);
+	mkvm_lapic_kick(vcpu);
+}
+
+static void lapic_accept_sipi(struct mkvm_vcpu *vcpu, u8 vector)
+{
+	struct mkvm_lapic *l = vcpu->lapic;
+
+	WRITE_ONCE(l->sipi_vector, vector);
+	smp_wmb();		/* the vector before the bit; pairs in accept */
+	set_bit(LAPIC_PEND_SIPI, &l->pending);
 	mkvm_lapic_kick(vcpu);
 }
 
@@ -382,8 +427,13 @@ static void lapic_send_ipi(struct mkvm_vcpu *vcpu, u32 icr, u32 dest)
 	struct mkvm_vcpu *lowest = NULL;
 	unsigned int i;
 
-	/* INIT, SIPI, SMI and the others are a later slice: ignored. */
-	if (dm != ICR_DM_FIXED && dm != ICR_DM_LOWEST && dm != ICR_DM_NMI)
+	/* SMI, ExtINT and the reserved modes: ignored. */
+	if (dm != ICR_DM_FIXED && dm != ICR_DM_LOWEST && dm != ICR_DM_NMI &&
+	    dm != ICR_DM_INIT && dm != ICR_DM_STARTUP)
+		return;
+	/* INIT level de-assert: no effect (SDM Vol. 3A, "Interrupt Command Register (ICR)"). */
+	if (dm == ICR_DM_INIT && (icr & ICR_TRIGGER_LEVEL) &&
+	    !(icr & ICR_LEVEL_ASSERT))
 		return;
 	mutex_lock(&vm->lock);
 	for (i = 0; i < vm->nr_vcpus; i++) {
@@ -413,6 +463,10 @@ static void lapic_send_ipi(struct mkvm_vcpu *vcpu, u32 icr, u32 dest)
 				lowest = t;
 		} else if (dm == ICR_DM_NMI) {
 			lapic_accept_nmi(t);
+		} else if (dm == ICR_DM_INIT) {
+			lapic_accept_init(t);
+		} else if (dm == ICR_DM_STARTUP) {
+			lapic_accept_sipi(t, icr & ICR_VECTOR);
 		} else {
 			lapic_accept(t, icr & ICR_VECTOR);
 		}
@@ -800,10 +854,11 @@ unsigned int mkvm_lapic_sync(struct mkvm_vcpu *vcpu)
  */
 void mkvm_lapic_entry_check(struct mkvm_vcpu *vcpu)
 {
-	if (atomic_read(&vcpu->lapic->new_irq))
+	if (atomic_read(&vcpu->lapic->new_irq) || READ_ONCE(vcpu->lapic->pending))
 		smp_send_reschedule(smp_processor_id());
 }
 
+/* What ends HLT: an NMI, or an interrupt the guest takes. */
 static bool lapic_wake(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_lapic *l = vcpu->lapic;
@@ -825,9 +880,12 @@ int mkvm_lapic_halt_wait(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_lapic *l = vcpu->lapic;
 
-	if (wait_event_interruptible(l->wq, lapic_wake(vcpu)))
+	if (wait_event_interruptible(l->wq, lapic_wake(vcpu) ||
+				     READ_ONCE(l->pending)))
 		return 1;
-	l->halted = false;
+	/* An INIT or SIPI is looked at first (mkvm_lapic_before_entry()). */
+	if (lapic_wake(vcpu))
+		l->mp_state = KVM_MP_STATE_RUNNABLE;
 	return 1;
 }
 
@@ -843,7 +901,7 @@ int mkvm_lapic_halt(struct mkvm_vcpu *vcpu, bool if_set)
 	struct mkvm_lapic *l = vcpu->lapic;
 
 	vcpu->stat->halt_exits++;
-	l->halted = true;
+	l->mp_state = KVM_MP_STATE_HALTED;
 	l->halt_if = if_set;
 	return mkvm_lapic_halt_wait(vcpu);
 }
@@ -879,21 +937,22 @@ u8 mkvm_lapic_cr8(struct mkvm_vcpu *vcpu)
 	return reg_get(vcpu->lapic, LAPIC_TPR) >> 4;
 }
 
-bool mkvm_lapic_halted(struct mkvm_vcpu *vcpu)
-{
-	return vcpu->lapic && vcpu->lapic->halted;
-}
-
-/* Power-on state (SDM Vol. 3A, "Local APIC State After Power-Up or Reset"). */
-static void lapic_reset(struct mkvm_lapic *l)
+/*
+ * Power-on state (SDM Vol. 3A, "Local APIC State After Power-Up or Reset");
+ * INIT keeps the APIC ID (and IA32_APIC_BASE, not in here) ("Local APIC
+ * State After an INIT Reset (Wait-for-SIPI State)").
+ */
+static void lapic_reset(struct mkvm_lapic *l, bool init)
 {
 	struct mkvm_vcpu *vcpu = l->vcpu;
+	u32 id = init ? reg_get(l, LAPIC_ID) : vcpu->id << 24;
 	unsigned int i;
 
 	lapic_timer_stop(l);
 	l->tsc_deadline = 0;
+	atomic_set(&l->nmi_queued, 0);
 	memset(l->regs, 0, PAGE_SIZE);
-	reg_set(l, LAPIC_ID, vcpu->id << 24);
+	reg_set(l, LAPIC_ID, id);
 	reg_set(l, LAPIC_LVR, LAPIC_VERSION);
 	reg_set(l, LAPIC_DFR, 0xffffffff);
 	reg_set(l, LAPIC_SVR, 0xff);
@@ -925,7 +984,10 @@ int mkvm_lapic_create(struct mkvm_vcpu *vcpu)
 	init_waitqueue_head(&l->wq);
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	l->timer.function = lapic_timer_fn;
-	lapic_reset(l);
+	lapic_reset(l, false);
+	/* APs wait for INIT-SIPI (KVM: all but the BSP, IA32_APIC_BASE.BSP). */
+	l->mp_state = (vcpu->arch.sregs.apic_base & MSR_IA32_APICBASE_BSP) ?
+		      KVM_MP_STATE_RUNNABLE : KVM_MP_STATE_UNINITIALIZED;
 	vcpu->lapic = l;
 	return 0;
 }
@@ -1005,5 +1067,180 @@ long mkvm_lapic_set(struct mkvm_vcpu *vcpu, void __user *argp)
 	lapic_update_ppr(l);
 	lapic_timer_start_count(l);
 	atomic_set(&l->new_irq, 1);
+	return 0;
+}
+
+/* INIT: the vCPU's INIT state (mkvm_x86_init_event()) and its APIC's. */
+static void lapic_do_init(struct mkvm_vcpu *vcpu)
+{
+	if (mkvm_be->vcpu_init_event) {
+		mkvm_be->vcpu_init_event(vcpu);
+	} else {
+		mkvm_x86_init_event(&vcpu->arch, vcpu->id);
+		if (mkvm_be->vcpu_reset)
+			mkvm_be->vcpu_reset(vcpu);
+	}
+	lapic_reset(vcpu->lapic, true);
+}
+
+/**
+ * mkvm_lapic_accept_events() - act on a pending INIT and SIPI
+ * @vcpu: the vCPU, with a LAPIC; its state in vcpu->arch (outside KVM_RUN,
+ *	  or between vcpu_save_state and vcpu_load_state)
+ *
+ * INIT resets the vCPU to its INIT state; an AP then waits for SIPI
+ * (INIT_RECEIVED), the BSP runs on (as KVM).  A SIPI counts only in
+ * wait-for-SIPI: it starts the vCPU in real mode at vector << 12, i.e.
+ * CS.selector = vector << 8, CS.base = vector << 12, RIP = 0 (SDM Vol. 3A,
+ * "MP Initialization Protocol Algorithm for MP Systems"); else it is
+ * dropped.  As KVM 6.1, only INIT_RECEIVED is wait-for-SIPI, not the
+ * UNINITIALIZED of a new AP.
+ */
+void mkvm_lapic_accept_events(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_lapic *l = vcpu->lapic;
+	struct kvm_sregs *s = &vcpu->arch.sregs;
+	u8 vector;
+
+	if (!l || !READ_ONCE(l->pending))
+		return;
+	if (test_and_clear_bit(LAPIC_PEND_INIT, &l->pending)) {
+		lapic_do_init(vcpu);
+		l->mp_state = (s->apic_base & MSR_IA32_APICBASE_BSP) ?
+			      KVM_MP_STATE_RUNNABLE :
+			      KVM_MP_STATE_INIT_RECEIVED;
+	}
+	if (!test_and_clear_bit(LAPIC_PEND_SIPI, &l->pending) ||
+	    l->mp_state != KVM_MP_STATE_INIT_RECEIVED)
+		return;
+	smp_rmb();		/* the bit before the vector */
+	vector = READ_ONCE(l->sipi_vector);
+	s->cs.selector = vector << 8;
+	s->cs.base = (u64)vector << 12;
+	vcpu->arch.regs.rip = 0;
+	l->mp_state = KVM_MP_STATE_RUNNABLE;
+}
+
+/**
+ * mkvm_lapic_before_entry() - in KVM_RUN's loop, before each entry: act on
+ * INIT/SIPI, sleep while halted or waiting for SIPI
+ * @vcpu: the vCPU, its state loaded into the backend
+ *
+ * Return: 0 to enter the guest; 1 after a sleep (the loop looks at
+ * signals, then calls again).
+ */
+int mkvm_lapic_before_entry(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_lapic *l = vcpu->lapic;
+
+	if (!l)
+		return 0;
+	if (READ_ONCE(l->pending)) {
+		mkvm_be->vcpu_save_state(vcpu);
+		mkvm_lapic_accept_events(vcpu);
+		mkvm_be->vcpu_load_state(vcpu);
+	}
+	switch (l->mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		return 0;
+	case KVM_MP_STATE_HALTED:
+		/* Still in HLT from the last KVM_RUN, or KVM_SET_MP_STATE. */
+		return mkvm_lapic_halt_wait(vcpu);
+	default:
+		/* Wait for SIPI: nothing but INIT and SIPI wakes it. */
+		wait_event_interruptible(l->wq, READ_ONCE(l->pending));
+		return 1;
+	}
+}
+
+/* KVM_RUN of an AP that never got INIT: see mkvm_lapic_uninit_run(). */
+bool mkvm_lapic_uninitialized(struct mkvm_vcpu *vcpu)
+{
+	return vcpu->lapic && vcpu->lapic->mp_state ==
+	       KVM_MP_STATE_UNINITIALIZED;
+}
+
+/**
+ * mkvm_lapic_uninit_run() - KVM_RUN of an UNINITIALIZED vCPU
+ * @vcpu: the vCPU, state in vcpu->arch
+ *
+ * As KVM 6.1: sleep until an INIT or SIPI comes or a signal, act on the
+ * INIT/SIPI, and return without entering the guest.
+ *
+ * Return: -EINTR when a signal is pending, else -EAGAIN (userspace calls
+ * KVM_RUN again).
+ */
+int mkvm_lapic_uninit_run(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_lapic *l = vcpu->lapic;
+
+	if (wait_event_interruptible(l->wq, READ_ONCE(l->pending)) == 0)
+		mkvm_lapic_accept_events(vcpu);
+	return signal_pending(current) ? -EINTR : -EAGAIN;
+}
+
+/**
+ * mkvm_lapic_get_mp_state() - KVM_GET_MP_STATE
+ * @vcpu: the vCPU, state in vcpu->arch
+ * @argp: struct kvm_mp_state
+ *
+ * Acts on a pending INIT/SIPI first, as KVM; without an in-kernel APIC
+ * the vCPU is always RUNNABLE.
+ *
+ * Return: 0 or -EFAULT.
+ */
+long mkvm_lapic_get_mp_state(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	if (vcpu->lapic) {
+		mkvm_lapic_accept_events(vcpu);
+		mp.mp_state = vcpu->lapic->mp_state;
+	}
+	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+}
+
+/**
+ * mkvm_lapic_set_mp_state() - KVM_SET_MP_STATE
+ * @vcpu: the vCPU, state in vcpu->arch
+ * @argp: struct kvm_mp_state
+ *
+ * RUNNABLE always; UNINITIALIZED, INIT_RECEIVED, HALTED and SIPI_RECEIVED
+ * (INIT_RECEIVED with the last SIPI's vector pending) only with an
+ * in-kernel APIC.  A HALTED vCPU wakes for an interrupt if RFLAGS.IF is
+ * set now.  KVM's AP_RESET_HOLD (SEV-ES) and the s390 states are invalid.
+ *
+ * Return: 0, -EFAULT, or -EINVAL for a state minikvm cannot take.
+ */
+long mkvm_lapic_set_mp_state(struct mkvm_vcpu *vcpu, void __user *argp)
+{
+	struct mkvm_lapic *l = vcpu->lapic;
+	struct kvm_mp_state mp;
+
+	if (copy_from_user(&mp, argp, sizeof(mp)))
+		return -EFAULT;
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		if (l)
+			l->mp_state = mp.mp_state;
+		return 0;
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_HALTED:
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		if (!l)
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (mp.mp_state == KVM_MP_STATE_SIPI_RECEIVED) {
+		l->mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		set_bit(LAPIC_PEND_SIPI, &l->pending);
+		return 0;
+	}
+	if (mp.mp_state == KVM_MP_STATE_HALTED)
+		l->halt_if = vcpu->arch.regs.rflags & X86_EFLAGS_IF;
+	l->mp_state = mp.mp_state;
 	return 0;
 }

@@ -213,7 +213,12 @@ unsigned int mkvm_lapic_sync(struct mkvm_vcpu *vcpu);
 void mkvm_lapic_entry_check(struct mkvm_vcpu *vcpu);
 int mkvm_lapic_halt(struct mkvm_vcpu *vcpu, bool if_set);
 int mkvm_lapic_halt_wait(struct mkvm_vcpu *vcpu);
-bool mkvm_lapic_halted(struct mkvm_vcpu *vcpu);
+void mkvm_lapic_accept_events(struct mkvm_vcpu *vcpu);
+int mkvm_lapic_before_entry(struct mkvm_vcpu *vcpu);
+bool mkvm_lapic_uninitialized(struct mkvm_vcpu *vcpu);
+int mkvm_lapic_uninit_run(struct mkvm_vcpu *vcpu);
+long mkvm_lapic_get_mp_state(struct mkvm_vcpu *vcpu, void __user *argp);
+long mkvm_lapic_set_mp_state(struct mkvm_vcpu *vcpu, void __user *argp);
 u8 mkvm_lapic_tpr_sync(struct mkvm_vcpu *vcpu, u8 hw, u8 *last, u8 mask);
 u8 mkvm_lapic_cr8(struct mkvm_vcpu *vcpu);
 

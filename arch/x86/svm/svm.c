@@ -133,6 +133,7 @@ const struct mkvm_backend svm_backend = {
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
 	.vcpu_reset = svm_vcpu_reset,
+	.vcpu_init_event = svm_vcpu_init_event,
 	.vm_init = svm_vm_init,
 	.vm_destroy = svm_vm_destroy,
 	.vcpu_create = svm_vcpu_create,

@@ -425,6 +425,7 @@ const struct mkvm_backend vmx_backend = {
 	.vm_destroy = vmx_vm_destroy,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_free = vmx_vcpu_free,
+	.vcpu_init_event = vmx_vcpu_init_event,
 	.vcpu_load_state = vmx_vcpu_load_state,
 	.vcpu_save_state = vmx_vcpu_save_state,
 	.vcpu_run = vmx_vcpu_run,

@@ -159,6 +159,7 @@ void vmx_vm_destroy(struct mkvm_vm *vm);
 int vmx_vcpu_create(struct mkvm_vcpu *vcpu);
 void vmx_vcpu_free(struct mkvm_vcpu *vcpu);
 void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu);
+void vmx_vcpu_init_event(struct mkvm_vcpu *vcpu);
 void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu);
 int vmx_vcpu_run(struct mkvm_vcpu *vcpu);
 int vmx_vmcs_get(struct mkvm_vcpu *vcpu);

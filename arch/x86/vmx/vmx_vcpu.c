@@ -697,6 +697,22 @@ void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	vmx->state_dirty = true;
 }
 
+/**
+ * vmx_vcpu_init_event() - mkvm_backend.vcpu_init_event
+ * @vcpu: the vCPU, state in vcpu->arch
+ *
+ * The INIT state into the vCPU; paging is off now, so the guest's
+ * translations (VPID) go at the next entry.
+ */
+void vmx_vcpu_init_event(struct mkvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = vcpu->be;
+
+	mkvm_x86_init_event(&vcpu->arch, vcpu->id);
+	vmx->flush_tlb = true;
+	vmx_vcpu_load_state(vcpu);
+}
+
 /* The registers vcpu->arch holds beyond the GPRs, into the VMCS. */
 static void vmx_write_sregs(struct mkvm_vcpu *vcpu)
 {
