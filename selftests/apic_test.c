@@ -35,49 +35,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "minikvm/apic.h"
 #include "minikvm/kvm_util.h"
+#include "minikvm/msr_index.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_cpuid.h"
 #include "minikvm/x86_vm.h"
 
-#define APIC_GPA	0xfee00000ULL
-#define MSR_APIC_BASE	0x1b
-#define MSR_TSC_DEADLINE 0x6e0
-#define APIC_BASE_EN	(1ULL << 11)
-#define APIC_BASE_EXTD	(1ULL << 10)
-
-#define APIC_ID		0x20
-#define APIC_LVR	0x30
-#define APIC_TPR	0x80
-#define APIC_PPR	0xa0
-#define APIC_EOI	0xb0
-#define APIC_SVR	0xf0
-#define APIC_ISR	0x100
-#define APIC_IRR	0x200
-#define APIC_ICR	0x300
-#define APIC_ICR2	0x310
-#define APIC_LVTT	0x320
-#define APIC_LVT0	0x350
-#define APIC_LVT1	0x360
-#define APIC_LVTERR	0x370
-#define APIC_TMICT	0x380
-#define APIC_TMCCT	0x390
-#define APIC_TDCR	0x3e0
-
-#define X2APIC_MSR(off)	(0x800 + ((off) >> 4))
-#define X2APIC_SELF_IPI	0x83f
-
 #define VEC_IPI		0x61
 #define VEC_HIGH	0x81
 #define VEC_TIMER	0x62
-#define ICR_SELF	(1U << 18)
-#define ICR_LOGICAL	(1U << 11)
-#define ICR_LOWEST	(1U << 8)
-#define ICR_NMI		(4U << 8)
-#define LVT_MASKED	(1U << 16)
-#define LVT_PERIODIC	(1U << 17)
-#define LVT_DEADLINE	(2U << 17)
 
 static volatile uint64_t irq_count, irq_vector, irq_rip, isr_in_handler;
 static volatile uint64_t ppr_in_handler, gp_count;
@@ -91,19 +59,9 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static inline uint32_t apic_read(uint32_t off)
-{
-	return *(volatile uint32_t *)(APIC_GPA + off);
-}
-
-static inline void apic_write(uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(APIC_GPA + off) = v;
-}
-
 static inline bool x2apic_on(void)
 {
-	return rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD;
+	return rdmsr(MSR_IA32_APICBASE) & APIC_BASE_EXTD;
 }
 
 static void eoi(void)
@@ -236,7 +194,7 @@ static void guest_regs(void)
 		x[i] = apic_read(same_regs[i]);
 	GUEST_SYNC(x[0]);
 
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APIC_BASE_EXTD);
 	GUEST_ASSERT(x2apic_on());
 	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_ID)), 0);
 	/* The MMIO page is a hole in x2APIC mode: all ones, writes dropped. */
@@ -253,7 +211,7 @@ static void guest_regs(void)
 	rdmsr(X2APIC_MSR(APIC_ICR2));
 	GUEST_ASSERT_EQ(gp_count, 3);
 	/* x2APIC -> xAPIC is not a legal transition. */
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) & ~APIC_BASE_EXTD);
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) & ~APIC_BASE_EXTD);
 	GUEST_ASSERT_EQ(gp_count, 4);
 	GUEST_DONE();
 }
@@ -304,7 +262,7 @@ static void guest_self_ipi(void)
 	asm volatile("nop");
 	GUEST_ASSERT_EQ(irq_count, 3);
 	/* x2APIC SELF IPI. */
-	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_EXTD);
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APIC_BASE_EXTD);
 	wrmsr(X2APIC_SELF_IPI, VEC_IPI);
 	asm volatile("nop");
 	GUEST_ASSERT_EQ(irq_count, 4);
@@ -500,10 +458,10 @@ static void guest_timer(uint64_t deadline)
 	if (deadline) {
 		irq_count = 0;
 		apic_write(APIC_LVTT, VEC_TIMER | LVT_DEADLINE);
-		wrmsr(MSR_TSC_DEADLINE, rdtsc() + tsc_khz_guest);
+		wrmsr(MSR_IA32_TSC_DEADLINE, rdtsc() + tsc_khz_guest);
 		while (!irq_count)
 			sti_hlt_cli();
-		GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), 0);
+		GUEST_ASSERT_EQ(rdmsr(MSR_IA32_TSC_DEADLINE), 0);
 		GUEST_ASSERT_EQ(irq_count, 1);
 	}
 	GUEST_DONE();

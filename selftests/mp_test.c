@@ -32,29 +32,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "minikvm/apic.h"
 #include "minikvm/kvm_util.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_vm.h"
 
-#define APIC_GPA	0xfee00000ULL
-#define APIC_SVR	0xf0
-#define APIC_ICR	0x300
-#define APIC_ICR2	0x310
-
-#define ICR_INIT	(5U << 8)
-#define ICR_STARTUP	(6U << 8)
-#define ICR_ASSERT	(1U << 14)
-#define ICR_LEVEL	(1U << 15)
-
 #define SIPI_VECTOR	0x09		/* the stub at 0x9000, below the image */
 #define STUB_PORT	0x99
 #define STUB_DATA	0x42
-
-static inline void apic_write(uint32_t off, uint32_t v)
-{
-	*(volatile uint32_t *)(APIC_GPA + off) = v;
-}
 
 /* xAPIC ICR to physical APIC ID 1. */
 static void send_ap(uint32_t icr)

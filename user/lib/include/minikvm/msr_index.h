@@ -8,6 +8,7 @@
 #define MINIKVM_MSR_INDEX_H
 
 #define MSR_IA32_TSC		0x010
+#define MSR_IA32_APICBASE	0x01b
 #define MSR_MTRRcap		0x0fe
 #define MSR_IA32_SYSENTER_CS	0x174
 #define MSR_IA32_SYSENTER_ESP	0x175
@@ -18,6 +19,7 @@
 #define MSR_MTRRfix4K_F8000	0x26f
 #define MSR_IA32_CR_PAT		0x277
 #define MSR_MTRRdefType		0x2ff
+#define MSR_IA32_TSC_DEADLINE	0x6e0
 #define MSR_EFER		0xc0000080
 #define MSR_STAR		0xc0000081
 #define MSR_LSTAR		0xc0000082
