@@ -65,7 +65,8 @@ static void mkvm_run_post(struct mkvm_vcpu *vcpu)
  * @vcpu: the vCPU
  *
  * Return: 0 with run->exit_reason set for userspace; -EINTR with
- * KVM_EXIT_INTR when a signal is pending or immediate_exit is set; another
+ * KVM_EXIT_INTR when a signal is pending, or -EINTR alone when
+ * immediate_exit is set; another
  * negative errno when the run could not go on (run->exit_reason is then
  * KVM_EXIT_UNKNOWN, as KVM leaves it).
  */
@@ -90,8 +91,8 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		mkvm_run_post(vcpu);
 		return 0;
 	}
+	/* As KVM 6.1: -EINTR, exit_reason left as the last exit set it. */
 	if (mkvm_immediate_exit(run)) {
-		run->exit_reason = KVM_EXIT_INTR;
 		mkvm_run_post(vcpu);
 		return -EINTR;
 	}

@@ -19,7 +19,8 @@
  *    with vcpu->retry_eintr, vcpu_run() re-enters by itself;
  *  - kvm_run->immediate_exit makes KVM_RUN return -EINTR without entering
  *    the guest (x86.c kvm_arch_vcpu_ioctl_run(), !vcpu->wants_to_run), after
- *    completing a pending IN (the value lands in RAX);
+ *    completing a pending IN (the value lands in RAX), and leaves
+ *    exit_reason as it was;
  *  - an unhandled guest exception is reported by the library's handler;
  *  - 20000 port I/O exits in a row, each resuming the guest after its OUT;
  *  - guest code may call memset/memcpy/memmove/memcmp and copy large
@@ -455,6 +456,11 @@ static void immediate_exit(void)
 	vcpu->run->immediate_exit = 1;
 	ret = __vcpu_run(vcpu);
 	TEST_ASSERT_ERRNO(ret, EINTR, "KVM_RUN with immediate_exit after IN");
+	/*
+	 * KVM leaves the exit reason alone: still the IN's (the get_ucall()
+	 * of KVM's own selftests relies on it).
+	 */
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
 	vcpu_regs_get(vcpu, &after);
 	TEST_ASSERT_EQ(after.rax & 0xffffffff, 0xfeedf00d);
 
