@@ -23,6 +23,10 @@
 #                      minikvm only: real KVM hangs Bochs in dirty_log_test
 #                      (Documentation/testing.md); the SVM machine compares
 #                      them with KVM
+#      upstream-svm    Linux 6.1's own KVM selftests, built unchanged from
+#                      Debian's linux-source-6.1 (scripts/kvm-selftests.sh;
+#                      the list: selftests/upstream/kvm-selftests.list),
+#                      against minikvm, KVM and both loaded
 #      novirt          a QEMU CPU without SVM: minikvm.ko must refuse to load
 #      diffrun-svm     differential run (scripts/diffrun.sh): every selftest
 #                      against minikvm and KVM with their exits recorded,
@@ -54,6 +58,8 @@ scripts/deps.sh all
 echo "== build (kernel $KVER)"
 make -s module KDIR="/usr/src/linux-headers-$KVER" W=1 KCFLAGS=-Werror
 make -s user selftests
+up_args=$(scripts/kvm-selftests.sh)
+read -r -a UPSTREAM <<<"$up_args"
 
 pass=0 fail=0 skip=0
 add_counts() { pass=$((pass + $1)); fail=$((fail + $2)); skip=$((skip + $3)); }
@@ -135,6 +141,8 @@ svm_runs() {
 	# A CPU with RDTSCP: the guest's TSC_AUX is switched in and out.
 	boot svm-rdtscp --machine svm --cpu qemu64,+svm,+npt,+rdtscp --smp 2 \
 		--targets "$TARGETS" "$TOP/build/selftests/cpuid_msr_test"
+	boot upstream-svm --machine svm --smp 2 --targets "$TARGETS" \
+		"${UPSTREAM[@]}" selftests/upstream_kvm_test.sh
 	diffrun diffrun-svm
 }
 vmx_runs() {

@@ -5,6 +5,7 @@
 #   build  compile the module and the userspace library/tests
 #   svm    the AMD SVM test machine (QEMU/TCG booting Debian's kernel)
 #   vmx    the Intel VMX test machine (Bochs booting a GRUB ISO)
+#   upstream  Linux 6.1's own KVM selftests (scripts/kvm-selftests.sh)
 #   all    every group above
 #
 # Checks with dpkg-query which packages are missing. Nothing missing: prints
@@ -19,6 +20,7 @@ set -eu
 # .ko.xz/.ko.zst by newer kernels (testvm.sh decompresses them on the host).
 PKGS_build="gcc make linux-headers-amd64 libelf-dev zlib1g-dev libcmocka-dev pkg-config python3"
 PKGS_svm="qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils zstd"
+PKGS_upstream="linux-source-6.1 libc6-dev xz-utils"
 PKGS_vmx="bochs bochsbios vgabios grub-pc-bin grub-common xorriso mtools linux-image-amd64 busybox-static cpio xz-utils zstd"
 
 usage() {
@@ -43,9 +45,10 @@ for group in "$@"; do
 	build) wanted="$wanted $PKGS_build" ;;
 	svm) wanted="$wanted $PKGS_svm" ;;
 	vmx) wanted="$wanted $PKGS_vmx" ;;
-	all) wanted="$wanted $PKGS_build $PKGS_svm $PKGS_vmx" ;;
+	upstream) wanted="$wanted $PKGS_upstream" ;;
+	all) wanted="$wanted $PKGS_build $PKGS_svm $PKGS_vmx $PKGS_upstream" ;;
 	-h | --help) usage ;;
-	*) echo "deps.sh: unknown group '$group' (build, svm, vmx, all)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown group '$group' (build, svm, vmx, upstream, all)" >&2; exit 2 ;;
 	esac
 done
 
