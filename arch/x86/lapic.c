@@ -972,8 +972,11 @@ static void lapic_reset(struct mkvm_lapic *l, bool init)
 	reg_set(l, LAPIC_SVR, 0xff);
 	for (i = 0; i < LAPIC_NR_LVT; i++)
 		reg_set(l, LAPIC_LVTT + i * 16, LVT_MASKED);
-	/* KVM's LINT0_REENABLED quirk: ExtINT on the BSP's LINT0. */
-	if (vcpu->id == 0)
+	/*
+	 * KVM's LINT0_REENABLED quirk: ExtINT on LINT0 of the boot CPU
+	 * (KVM_SET_BOOT_CPU_ID's id), at RESET and INIT alike.
+	 */
+	if (vcpu->id == vcpu->vm->bsp_vcpu_id)
 		reg_set(l, LAPIC_LVT0, 0x700);
 }
 
