@@ -586,39 +586,22 @@ static void guest_halt_signal(void)
 	GUEST_DONE();
 }
 
-static void on_sigusr1(int sig __attribute__((unused)))
-{
-}
-
-static void *signal_later(void *arg)
-{
-	struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-	pthread_kill(*(pthread_t *)arg, SIGUSR1);
-	return NULL;
-}
-
 static void halt_signal(void)
 {
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_halt_signal);
-	pthread_t self = pthread_self(), t;
+	struct signal_later sl;
 
 	vm_install_exception_handler(vm, 2, guest_nmi_handler);
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
-	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
-		    "pthread_create");
+	signal_later_start(&sl);
 	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN in HLT, signal");
 	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
-	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	signal_later_join(&sl);
 	/* Still halted: another signal ends the next KVM_RUN the same way. */
-	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
-		    "pthread_create");
+	signal_later_start(&sl);
 	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN, still in HLT");
 	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
-	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	signal_later_join(&sl);
 	vcpu_nmi(vcpu);
 	vcpu_run_expect_done(vcpu);
 	kvm_vm_free(vm);

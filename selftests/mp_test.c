@@ -311,49 +311,30 @@ static void guest_halt(void)
 	GUEST_DONE();
 }
 
-static void on_sigusr1(int sig __attribute__((unused)))
-{
-}
-
-static void *signal_later(void *arg)
-{
-	struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-	pthread_kill(*(pthread_t *)arg, SIGUSR1);
-	return NULL;
-}
-
 static void uninit_signal(void)
 {
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
 	struct kvm_vcpu *bsp, *ap;
 	struct kvm_vm *vm = create_irqchip_vm(&bsp, &ap, guest_halt);
-	pthread_t self = pthread_self(), t;
+	struct signal_later sl;
 
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
-	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
-		    "pthread_create");
+	signal_later_start(&sl);
 	TEST_ASSERT_ERRNO(__vcpu_run(ap), EINTR, "KVM_RUN, UNINITIALIZED");
 	TEST_ASSERT_EQ(ap->run->exit_reason, KVM_EXIT_INTR);
-	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	signal_later_join(&sl);
 	TEST_ASSERT_EQ(mp_get(ap), KVM_MP_STATE_UNINITIALIZED);
 	kvm_vm_free(vm);
 }
 
 static void halted(void)
 {
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = create_irqchip_vm(&vcpu, NULL, guest_halt);
-	pthread_t self = pthread_self(), t;
+	struct signal_later sl;
 
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
-	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
-		    "pthread_create");
+	signal_later_start(&sl);
 	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN in HLT, signal");
 	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
-	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	signal_later_join(&sl);
 	TEST_ASSERT_EQ(mp_get(vcpu), KVM_MP_STATE_HALTED);
 	TEST_ASSERT_EQ(mp_set(vcpu, KVM_MP_STATE_RUNNABLE), 0);
 	vcpu_run_expect_done(vcpu);
