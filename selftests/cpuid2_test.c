@@ -222,6 +222,16 @@ static void apic_runtime(void)
 		     APIC_BASE_BSP | APIC_BASE_ENABLE);
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
 	TEST_ASSERT(uc.args[1] & L1_EDX_APIC, "APIC clear after enable");
+	/*
+	 * No irqchip: the host may still set x2APIC mode when the table
+	 * offers x2APIC (as KVM), not without the global enable.
+	 */
+	TEST_ASSERT_EQ(__vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE |
+				      APIC_BASE_X2APIC), 0);
+	vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE |
+		     APIC_BASE_BSP | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE |
+		     APIC_BASE_BSP | APIC_BASE_ENABLE);
 	kvm_vm_free(vm);
 	free(c);
 }
