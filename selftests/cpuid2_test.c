@@ -204,6 +204,7 @@ static void guest_leaf1_edx(void)
 static void apic_runtime(void)
 {
 	struct kvm_cpuid2 *c = kvm_cpuid2_dup(kvm_get_supported_cpuid());
+	struct kvm_cpuid2 *out;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	struct ucall uc;
@@ -218,6 +219,12 @@ static void apic_runtime(void)
 	vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE | APIC_BASE_BSP);
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
 	TEST_ASSERT(!(uc.args[1] & L1_EDX_APIC), "APIC set while disabled");
+	/* KVM_GET_CPUID2 shows the bit as the guest sees it. */
+	out = allocate_kvm_cpuid2(c->nent);
+	TEST_ASSERT_EQ(__vcpu_get_cpuid(vcpu, out), 0);
+	TEST_ASSERT(!(cpuid_entry_find(out, 1, 0)->edx & L1_EDX_APIC),
+		    "KVM_GET_CPUID2: APIC set while disabled");
+	free(out);
 	vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE |
 		     APIC_BASE_BSP | APIC_BASE_ENABLE);
 	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);

@@ -312,6 +312,23 @@ static u32 entry_reg(const struct kvm_cpuid_entry2 *e, int reg)
 	}
 }
 
+/*
+ * Leaf 1 EDX as the guest sees it: APIC is IA32_APIC_BASE's global enable
+ * (SDM Vol. 2A, CPUID, leaf 01H EDX[9]), set or cleared whatever the
+ * table says, as KVM 6.1's runtime update; the default table shows it
+ * only to a vCPU with an in-kernel APIC.
+ */
+static u32 cpuid_leaf1_edx(const struct mkvm_vcpu *vcpu, u32 edx)
+{
+	const struct mkvm_x86_state *st = &vcpu->arch;
+
+	edx &= ~L1_EDX_APIC;
+	if ((st->sregs.apic_base & MSR_IA32_APICBASE_ENABLE) &&
+	    (st->cpuid || vcpu->lapic))
+		edx |= L1_EDX_APIC;
+	return edx;
+}
+
 /**
  * mkvm_x86_cpuid() - what CPUID returns in the guest
  * @vcpu: the vCPU executing CPUID
@@ -352,14 +369,7 @@ void mkvm_x86_cpuid(struct mkvm_vcpu *vcpu, u64 cr4, u32 *eax, u32 *ebx,
 		*ebx |= (vcpu->id & 0xff) << L1_EBX_APIC_ID_SHIFT;
 	if (!st->cpuid && !vcpu->lapic)
 		*ecx &= ~L1_ECX_X2APIC;
-	/*
-	 * APIC is IA32_APIC_BASE's global enable (SDM Vol. 2A, CPUID, leaf
-	 * 01H EDX[9]), set or cleared whatever the table says, as KVM 6.1.
-	 */
-	*edx &= ~L1_EDX_APIC;
-	if ((st->sregs.apic_base & MSR_IA32_APICBASE_ENABLE) &&
-	    (st->cpuid || vcpu->lapic))
-		*edx |= L1_EDX_APIC;
+	*edx = cpuid_leaf1_edx(vcpu, *edx);
 	/* OSXSAVE is CR4.OSXSAVE (SDM Vol. 2A, CPUID, leaf 01H ECX[27]). */
 	*ecx &= ~L1_ECX_OSXSAVE;
 	if (cr4 & X86_CR4_OSXSAVE)
@@ -560,7 +570,8 @@ out_free:
  *
  * The table the guest's CPUID answers from: KVM_SET_CPUID2's, or before it
  * the supported table (where KVM has none).  As KVM 6.1: a nent below the
- * table's size is -E2BIG; else the entries are copied out.  Either way
+ * table's size is -E2BIG; else the entries are copied out, leaf 1
+ * EDX.APIC as the guest sees it (KVM's table has it updated).  Either way
  * userspace's nent is left as it was (KVM 6.1 sets it only in its own
  * copy), so userspace learns the size from KVM_SET_CPUID2's table.
  */
@@ -568,6 +579,7 @@ long mkvm_x86_get_cpuid2(struct mkvm_vcpu *vcpu,
 			 struct kvm_cpuid2 __user *argp)
 {
 	const struct mkvm_x86_state *st = &vcpu->arch;
+	const struct kvm_cpuid_entry2 *tab = guest_entries(st), *e;
 	struct kvm_cpuid2 hdr;
 	u32 nent = guest_nent(st);
 
@@ -575,8 +587,12 @@ long mkvm_x86_get_cpuid2(struct mkvm_vcpu *vcpu,
 		return -EFAULT;
 	if (hdr.nent < nent)
 		return -E2BIG;
-	if (copy_to_user(argp->entries, guest_entries(st),
+	if (copy_to_user(argp->entries, tab,
 			 nent * sizeof(struct kvm_cpuid_entry2)))
+		return -EFAULT;
+	e = cpuid_find(tab, nent, 1, 0);
+	if (e && put_user(cpuid_leaf1_edx(vcpu, e->edx),
+			  &argp->entries[e - tab].edx))
 		return -EFAULT;
 	return 0;
 }
