@@ -47,6 +47,7 @@ long mkvm_check_extension(long cap)
 	case KVM_CAP_GET_TSC_KHZ:	/* the vCPU's KVM_GET_TSC_KHZ */
 		return 1;
 	case KVM_CAP_MP_STATE:		/* KVM_GET/SET_MP_STATE (lapic.c) */
+	case KVM_CAP_SET_BOOT_CPU_ID:	/* kmod/vm.c */
 		return 1;
 	case KVM_CAP_VCPU_EVENTS:	/* arch/x86/events.c */
 	case KVM_CAP_USER_NMI:		/* KVM_NMI, same file */

@@ -142,6 +142,7 @@ struct mkvm_vm {
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];	/* (v) published last */
 	unsigned int nr_vcpus;	/* (v) */
 	bool irqchip;		/* (v) KVM_CREATE_IRQCHIP done */
+	u32 bsp_vcpu_id;	/* (v) KVM_SET_BOOT_CPU_ID, 0 by default */
 
 	struct mutex slots_lock;	/* (c) serialises memslot updates */
 	struct xarray slots;	/* (s) id -> struct mkvm_memslot */

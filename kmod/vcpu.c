@@ -244,7 +244,7 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
-	mkvm_x86_reset(&vcpu->arch, id);
+	mkvm_x86_reset(&vcpu->arch, id == vm->bsp_vcpu_id);
 	vcpu->arch.tsc_offset = vm->tsc_offset;
 	if (mkvm_be->vcpu_reset)
 		mkvm_be->vcpu_reset(vcpu);

@@ -2,8 +2,9 @@
 /*
  * The VM object and its fd: KVM_CREATE_VM on the system fd makes one, and
  * the VM fd serves KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION,
- * KVM_CREATE_VCPU, KVM_GET_DIRTY_LOG, KVM_GET_STATS_FD and
- * KVM_CREATE_IRQCHIP (local APICs, arch/x86/lapic.c).
+ * KVM_CREATE_VCPU, KVM_GET_DIRTY_LOG, KVM_GET_STATS_FD,
+ * KVM_CREATE_IRQCHIP (local APICs, arch/x86/lapic.c) and
+ * KVM_SET_BOOT_CPU_ID.
  *
  * Lifetime: a kref held by the VM fd and by every vCPU fd; the last put
  * frees the vCPUs, the memslots and the VM's share of hardware
@@ -68,6 +69,26 @@ static long mkvm_vm_create_irqchip(struct mkvm_vm *vm)
 	return r;
 }
 
+/*
+ * KVM_SET_BOOT_CPU_ID: the vCPU id that gets IA32_APIC_BASE.BSP at
+ * creation (and with an irqchip starts RUNNABLE, the others
+ * UNINITIALIZED).  As KVM 6.1: -EBUSY once a vCPU exists; the argument is
+ * taken as a u32 without a range check (an id no vCPU has leaves the VM
+ * without a BSP).
+ */
+static long mkvm_vm_set_boot_cpu_id(struct mkvm_vm *vm, unsigned long arg)
+{
+	long r = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->nr_vcpus)
+		r = -EBUSY;
+	else
+		vm->bsp_vcpu_id = (u32)arg;
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -103,6 +124,8 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return mkvm_vm_stats_fd(vm);
 	case KVM_CREATE_IRQCHIP:
 		return mkvm_vm_create_irqchip(vm);
+	case KVM_SET_BOOT_CPU_ID:
+		return mkvm_vm_set_boot_cpu_id(vm, arg);
 	default:
 		/* KVM answers unknown VM ioctls with -ENOTTY. */
 		return -ENOTTY;

@@ -26,6 +26,14 @@
  *	halt_signal	HLT with IF=0 sleeps in the kernel; a signal ends
  *			KVM_RUN with EINTR / KVM_EXIT_INTR, the next KVM_RUN
  *			sleeps on, and KVM_NMI wakes the guest
+ *	broadcast	an all-including-self fixed IPI runs the handler of
+ *			each of two vCPUs exactly once (vCPU 1 in HLT)
+ *	esr		as KVM 6.1, no error reaches ESR (send illegal vector,
+ *			illegal register address) and the unmasked LVT error
+ *			entry never fires; the illegal vector sits in IRR
+ *			(ICR and x2APIC SELF IPI); an ESR write does not
+ *			clear what KVM_SET_LAPIC put there; x2APIC ESR: 0
+ *			only, else #GP
  */
 #include <errno.h>
 #include <pthread.h>
@@ -413,6 +421,141 @@ static void ipi(void)
 	kvm_vm_free(vm);
 }
 
+/* --- broadcast --- */
+
+#define VEC_BCAST	0x71
+
+static volatile uint64_t bcast_count[2];
+
+static void guest_bcast_handler(struct ex_regs *regs __attribute__((unused)))
+{
+	bcast_count[(apic_read(APIC_ID) >> 24) & 1]++;
+	apic_write(APIC_EOI, 0);
+}
+
+static void guest_broadcast(uint64_t id)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	if (id == 1) {
+		asm volatile("cli");
+		ap_ready = 1;
+		while (!bcast_count[1])
+			sti_hlt_cli();
+		GUEST_DONE();
+	}
+	while (ap_ready != 1)
+		asm volatile("pause");
+	for (int i = 0; i < 100000; i++)
+		asm volatile("pause");
+	/* All including self: ours waits for IF, vCPU 1's wakes its HLT. */
+	asm volatile("cli");
+	apic_write(APIC_ICR, ICR_ALL | VEC_BCAST);
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(bcast_count[0], 1);
+	while (!bcast_count[1])
+		asm volatile("pause");
+	for (int i = 0; i < 100000; i++)
+		asm volatile("pause");
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(bcast_count[0], 1);
+	GUEST_ASSERT_EQ(bcast_count[1], 1);
+	GUEST_DONE();
+}
+
+static void broadcast(void)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_vcpu *vcpus[2];
+	struct kvm_vm *vm = create_apic_vm(vcpus, 2, guest_broadcast);
+	pthread_t t[2];
+	int i;
+
+	vm_install_exception_handler(vm, VEC_BCAST, guest_bcast_handler);
+	for (i = 0; i < 2; i++)
+		vcpu_args_set(vcpus[i], 1, (uint64_t)i);
+	vcpu_ioctl(vcpus[1], KVM_SET_MP_STATE, &mp);	/* as in ipi */
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT(!pthread_create(&t[i], NULL, ipi_thread, vcpus[i]),
+			    "pthread_create");
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT(!pthread_join(t[i], NULL), "pthread_join");
+	kvm_vm_free(vm);
+}
+
+/* --- esr --- */
+
+#define VEC_ERR		0x72
+#define VEC_ILLEGAL	5		/* below 16: illegal (SDM) */
+#define APIC_RESERVED	0x40		/* no register there */
+
+static volatile uint64_t err_count;
+
+static void guest_err_handler(struct ex_regs *regs __attribute__((unused)))
+{
+	err_count++;
+	eoi();
+}
+
+static void guest_esr(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_LVTERR, VEC_ERR);		/* unmasked */
+	GUEST_ASSERT_EQ(apic_read(APIC_LVTERR), VEC_ERR);
+	apic_write(APIC_ESR, 0);
+	GUEST_ASSERT_EQ(apic_read(APIC_ESR), 0);
+	/* Send illegal vector, illegal register address (read, write). */
+	apic_write(APIC_ICR, ICR_SELF | VEC_ILLEGAL);
+	(void)apic_read(APIC_RESERVED);
+	apic_write(APIC_RESERVED, 0x12345678);
+	asm volatile("sti; nop; cli");
+	/* KVM 6.1 records none of them: ESR stays 0, LVTERR never fires. */
+	apic_write(APIC_ESR, 0);
+	GUEST_ASSERT_EQ(apic_read(APIC_ESR), 0);
+	GUEST_ASSERT_EQ(err_count, 0);
+	GUEST_ASSERT_EQ(irq_count, 0);
+	/* The illegal vector sits in IRR, never delivered (class 0). */
+	GUEST_ASSERT(apic_read(APIC_IRR) & 1u << VEC_ILLEGAL);
+	GUEST_SYNC(0);
+	/* KVM_SET_LAPIC put 0x40 in ESR: a write does not clear it. */
+	GUEST_ASSERT_EQ(apic_read(APIC_ESR), 0x40);
+	apic_write(APIC_ESR, 0);
+	GUEST_ASSERT_EQ(apic_read(APIC_ESR), 0x40);
+	/* x2APIC: ESR (MSR 0x828) takes a write of 0 only. */
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) | APIC_BASE_EXTD);
+	wrmsr(X2APIC_MSR(APIC_ESR), 0);
+	GUEST_ASSERT_EQ(gp_count, 0);
+	wrmsr(X2APIC_MSR(APIC_ESR), 1);
+	GUEST_ASSERT_EQ(gp_count, 1);
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_ESR)), 0x40);
+	/* SELF IPI with an illegal vector: IRR too. */
+	wrmsr(X2APIC_SELF_IPI, VEC_ILLEGAL + 1);
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(rdmsr(X2APIC_MSR(APIC_IRR)) & 3u << VEC_ILLEGAL,
+			3u << VEC_ILLEGAL);
+	GUEST_ASSERT_EQ(err_count, 0);
+	GUEST_ASSERT_EQ(irq_count, 0);
+	GUEST_DONE();
+}
+
+static void esr(void)
+{
+	struct kvm_lapic_state st;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_esr);
+	struct ucall uc;
+
+	vm_install_exception_handler(vm, VEC_ERR, guest_err_handler);
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &st);
+	TEST_ASSERT_EQ(*(uint32_t *)(st.regs + APIC_ESR), 0);
+	TEST_ASSERT(*(uint32_t *)(st.regs + APIC_IRR) & 1u << VEC_ILLEGAL,
+		    "IRR 0x%x", *(uint32_t *)(st.regs + APIC_IRR));
+	*(uint32_t *)(st.regs + APIC_ESR) = 0x40;
+	vcpu_ioctl(vcpu, KVM_SET_LAPIC, &st);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 /* --- timer --- */
 
 static void guest_timer(uint64_t deadline)
@@ -586,39 +729,22 @@ static void guest_halt_signal(void)
 	GUEST_DONE();
 }
 
-static void on_sigusr1(int sig __attribute__((unused)))
-{
-}
-
-static void *signal_later(void *arg)
-{
-	struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-	pthread_kill(*(pthread_t *)arg, SIGUSR1);
-	return NULL;
-}
-
 static void halt_signal(void)
 {
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = create_apic_vm(&vcpu, 1, guest_halt_signal);
-	pthread_t self = pthread_self(), t;
+	struct signal_later sl;
 
 	vm_install_exception_handler(vm, 2, guest_nmi_handler);
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
-	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
-		    "pthread_create");
+	signal_later_start(&sl);
 	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN in HLT, signal");
 	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
-	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	signal_later_join(&sl);
 	/* Still halted: another signal ends the next KVM_RUN the same way. */
-	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
-		    "pthread_create");
+	signal_later_start(&sl);
 	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN, still in HLT");
 	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
-	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	signal_later_join(&sl);
 	vcpu_nmi(vcpu);
 	vcpu_run_expect_done(vcpu);
 	kvm_vm_free(vm);
@@ -634,6 +760,8 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(get_set),
 	KVM_TEST(halt_signal),
 	KVM_TEST(cr8),
+	KVM_TEST(broadcast),
+	KVM_TEST(esr),
 };
 
 int main(int argc, char **argv)

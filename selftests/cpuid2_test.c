@@ -14,6 +14,9 @@
  *  - the guest sees the table: a changed brand string, the APIC ID field
  *    as given, zeros for absent leaves and subleaves, OSXSAVE following
  *    CR4 (clear here);
+ *  - the local APIC: APIC as the host has it, x2APIC always, TSC-deadline
+ *    never in the supported table (KVM_CAP_TSC_DEADLINE_TIMER is 1); the
+ *    guest's leaf 1 EDX.APIC follows IA32_APIC_BASE's enable;
  *  - enforcement: without LM in the guest CPUID, a guest WRMSR of EFER
  *    with LME is #GP; without NX, EFER.NXE is #GP; SCE needs nothing
  *    (as KVM); MAXPHYADDR follows 80000008H (CR3 and MTRR checks);
@@ -151,6 +154,93 @@ static void set_get_roundtrip(void)
 	free(big);
 	free(out);
 	free(bad);
+}
+
+/* --- the local APIC's bits --- */
+
+#define L1_EDX_APIC		(1u << 9)
+#define L1_ECX_X2APIC		(1u << 21)
+#define L1_ECX_TSC_DEADLINE	(1u << 24)
+#define E1_EDX_APIC		(1u << 9)
+
+/*
+ * As KVM 6.1's kvm_set_cpu_caps(): APIC as the host has it (leaf 1 and
+ * AMD's 80000001H copy), x2APIC always (emulated), TSC-deadline never
+ * (KVM_CAP_TSC_DEADLINE_TIMER says it instead).
+ */
+static void supported_apic(void)
+{
+	const struct kvm_cpuid2 *c = kvm_get_supported_cpuid();
+	const struct kvm_cpuid_entry2 *e = cpuid_entry_find(c, 1, 0);
+	struct cpuid_regs h;
+
+	TEST_ASSERT(e, "no leaf 1");
+	host_cpuid(1, 0, &h);
+	TEST_ASSERT_EQ(e->edx & L1_EDX_APIC, h.edx & L1_EDX_APIC);
+	TEST_ASSERT(e->ecx & L1_ECX_X2APIC, "leaf 1 ECX 0x%x: no x2APIC", e->ecx);
+	TEST_ASSERT(!(e->ecx & L1_ECX_TSC_DEADLINE),
+		    "leaf 1 ECX 0x%x: TSC-deadline", e->ecx);
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_TSC_DEADLINE_TIMER), 1);
+	e = cpuid_entry_find(c, 0x80000001, 0);
+	TEST_ASSERT(e, "no leaf 0x80000001");
+	host_cpuid(0x80000001, 0, &h);
+	TEST_ASSERT_EQ(e->edx & E1_EDX_APIC, h.edx & E1_EDX_APIC);
+}
+
+static void guest_leaf1_edx(void)
+{
+	uint32_t a, b, c, d;
+
+	for (;;) {
+		guest_cpuid(1, 0, &a, &b, &c, &d);
+		GUEST_SYNC(d & L1_EDX_APIC);	/* the rest differs (diffrun) */
+	}
+}
+
+/*
+ * The guest's leaf 1 EDX.APIC is IA32_APIC_BASE's global enable whatever
+ * the table says (KVM 6.1's kvm_update_cpuid_runtime()), irqchip or not.
+ */
+static void apic_runtime(void)
+{
+	struct kvm_cpuid2 *c = kvm_cpuid2_dup(kvm_get_supported_cpuid());
+	struct kvm_cpuid2 *out;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	cpuid_entry_find(c, 1, 0)->edx &= ~L1_EDX_APIC;
+	vm = vm_create_with_one_vcpu(&vcpu, guest_leaf1_edx);
+	vcpu_set_cpuid(vcpu, c);
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT(uc.args[1] & L1_EDX_APIC, "APIC clear, IA32_APIC_BASE 0x%llx",
+		    (unsigned long long)vcpu_get_msr(vcpu, MSR_IA32_APICBASE));
+	/* Globally disabled (BSP kept). */
+	vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE | APIC_BASE_BSP);
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT(!(uc.args[1] & L1_EDX_APIC), "APIC set while disabled");
+	/* KVM_GET_CPUID2 shows the bit as the guest sees it. */
+	out = allocate_kvm_cpuid2(c->nent);
+	TEST_ASSERT_EQ(__vcpu_get_cpuid(vcpu, out), 0);
+	TEST_ASSERT(!(cpuid_entry_find(out, 1, 0)->edx & L1_EDX_APIC),
+		    "KVM_GET_CPUID2: APIC set while disabled");
+	free(out);
+	vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE |
+		     APIC_BASE_BSP | APIC_BASE_ENABLE);
+	TEST_ASSERT_EQ(vcpu_run_ucall(vcpu, &uc), UCALL_SYNC);
+	TEST_ASSERT(uc.args[1] & L1_EDX_APIC, "APIC clear after enable");
+	/*
+	 * No irqchip: the host may still set x2APIC mode when the table
+	 * offers x2APIC (as KVM), not without the global enable.
+	 */
+	TEST_ASSERT_EQ(__vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE |
+				      APIC_BASE_X2APIC), 0);
+	vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE |
+		     APIC_BASE_BSP | APIC_BASE_ENABLE | APIC_BASE_X2APIC);
+	vcpu_set_msr(vcpu, MSR_IA32_APICBASE, APIC_DEFAULT_BASE |
+		     APIC_BASE_BSP | APIC_BASE_ENABLE);
+	kvm_vm_free(vm);
+	free(c);
 }
 
 /* --- what the guest sees --- */
@@ -347,6 +437,8 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(supported_cpuid),
 	KVM_TEST(set_get_roundtrip),
 	KVM_TEST(guest_sees_table),
+	KVM_TEST(supported_apic),
+	KVM_TEST(apic_runtime),
 	KVM_TEST(enforce_efer),
 	KVM_TEST(maxphyaddr),
 	KVM_TEST(cpuid_after_run),

@@ -25,6 +25,11 @@
  *			with EINTR / KVM_EXIT_INTR, the AP still UNINITIALIZED
  *	halted		a vCPU in HLT (IF=0) after a signal reports HALTED;
  *			SET_MP_STATE(RUNNABLE) lets it run on past the HLT
+ *	boot_cpu_id	KVM_SET_BOOT_CPU_ID (KVM_CAP_SET_BOOT_CPU_ID 1): EBUSY
+ *			once a vCPU exists; the chosen id gets
+ *			IA32_APIC_BASE.BSP, RUNNABLE (vCPU 0 UNINITIALIZED)
+ *			and LINT0 ExtINT with an irqchip, all RUNNABLE
+ *			without; the id is a u32 without a range check
  */
 #include <errno.h>
 #include <pthread.h>
@@ -34,6 +39,9 @@
 
 #include "minikvm/apic.h"
 #include "minikvm/kvm_util.h"
+#include "minikvm/msr_index.h"
+#include "minikvm/processor.h"
+#include "minikvm/x86_cpuid.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_vm.h"
@@ -303,6 +311,88 @@ static void init_running(void)
 	kvm_vm_free(vm);
 }
 
+/* --- boot_cpu_id --- */
+
+static void guest_is_bsp(void)
+{
+	GUEST_ASSERT(rdmsr(MSR_IA32_APICBASE) & APIC_BASE_BSP);
+	GUEST_DONE();
+}
+
+static bool has_bsp_flag(struct kvm_vcpu *vcpu)
+{
+	return vcpu_get_msr(vcpu, MSR_IA32_APICBASE) & APIC_BASE_BSP;
+}
+
+static uint32_t lvt0(struct kvm_vcpu *vcpu)
+{
+	struct kvm_lapic_state st;
+
+	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &st);
+	return *(uint32_t *)(st.regs + APIC_LVT0);
+}
+
+static void boot_cpu_id(void)
+{
+	struct kvm_vcpu *v0, *v1;
+	struct kvm_vm *vm;
+
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_SET_BOOT_CPU_ID), 1);
+
+	/* With an irqchip: vCPU 1 is the BSP and runs, vCPU 0 waits. */
+	vm = vm_create();
+	vm_userspace_mem_region_add(vm, 0, 0, 0, GUEST_MEM_SIZE);
+	kvm_vm_elf_load(vm, "/proc/self/exe");
+	vm_init_long_mode(vm);
+	vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	TEST_ASSERT_EQ(__vm_ioctl(vm, KVM_SET_BOOT_CPU_ID, 0), 0);
+	TEST_ASSERT_EQ(__vm_ioctl(vm, KVM_SET_BOOT_CPU_ID, 1), 0);
+	v0 = vm_vcpu_add(vm, 0);
+	TEST_ASSERT_ERRNO(__vm_ioctl(vm, KVM_SET_BOOT_CPU_ID, 0), EBUSY,
+			  "KVM_SET_BOOT_CPU_ID after a vCPU");
+	v1 = vm_vcpu_add_long_mode(vm, 1, guest_is_bsp);
+	TEST_ASSERT(!has_bsp_flag(v0), "vCPU 0 has IA32_APIC_BASE.BSP");
+	TEST_ASSERT(has_bsp_flag(v1), "vCPU 1 lacks IA32_APIC_BASE.BSP");
+	TEST_ASSERT_EQ(mp_get(v0), KVM_MP_STATE_UNINITIALIZED);
+	TEST_ASSERT_EQ(mp_get(v1), KVM_MP_STATE_RUNNABLE);
+	/* The ExtINT LINT0 of KVM's LINT0_REENABLED quirk: the BSP's. */
+	TEST_ASSERT_EQ(lvt0(v0), LVT_MASKED);
+	TEST_ASSERT_EQ(lvt0(v1), 0x700);
+	vcpu_run_expect_done(v1);
+	kvm_vm_free(vm);
+
+	/* Without one: every vCPU RUNNABLE, the flag as chosen. */
+	vm = vm_create();
+	TEST_ASSERT_EQ(__vm_ioctl(vm, KVM_SET_BOOT_CPU_ID, 1), 0);
+	v0 = vm_vcpu_add(vm, 0);
+	v1 = vm_vcpu_add(vm, 1);
+	TEST_ASSERT_ERRNO(__vm_ioctl(vm, KVM_SET_BOOT_CPU_ID, 1), EBUSY,
+			  "KVM_SET_BOOT_CPU_ID after vCPUs");
+	TEST_ASSERT(!has_bsp_flag(v0), "vCPU 0 has IA32_APIC_BASE.BSP");
+	TEST_ASSERT(has_bsp_flag(v1), "vCPU 1 lacks IA32_APIC_BASE.BSP");
+	TEST_ASSERT_EQ(mp_get(v0), KVM_MP_STATE_RUNNABLE);
+	TEST_ASSERT_EQ(mp_get(v1), KVM_MP_STATE_RUNNABLE);
+	kvm_vm_free(vm);
+
+	/* The id is a u32, unchecked: bits above 31 are dropped... */
+	vm = vm_create();
+	TEST_ASSERT_EQ(__vm_ioctl(vm, KVM_SET_BOOT_CPU_ID, 0x100000001UL), 0);
+	v0 = vm_vcpu_add(vm, 0);
+	v1 = vm_vcpu_add(vm, 1);
+	TEST_ASSERT(!has_bsp_flag(v0), "vCPU 0 has IA32_APIC_BASE.BSP");
+	TEST_ASSERT(has_bsp_flag(v1), "vCPU 1 lacks IA32_APIC_BASE.BSP");
+	kvm_vm_free(vm);
+
+	/* ...and an id no vCPU has leaves the VM without a BSP. */
+	vm = vm_create();
+	vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	TEST_ASSERT_EQ(__vm_ioctl(vm, KVM_SET_BOOT_CPU_ID, 0xffffffffUL), 0);
+	v0 = vm_vcpu_add(vm, 0);
+	TEST_ASSERT(!has_bsp_flag(v0), "vCPU 0 has IA32_APIC_BASE.BSP");
+	TEST_ASSERT_EQ(mp_get(v0), KVM_MP_STATE_UNINITIALIZED);
+	kvm_vm_free(vm);
+}
+
 /* --- halted --- */
 
 static void guest_halt(void)
@@ -311,49 +401,30 @@ static void guest_halt(void)
 	GUEST_DONE();
 }
 
-static void on_sigusr1(int sig __attribute__((unused)))
-{
-}
-
-static void *signal_later(void *arg)
-{
-	struct timespec ts = { .tv_nsec = 100 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-	pthread_kill(*(pthread_t *)arg, SIGUSR1);
-	return NULL;
-}
-
 static void uninit_signal(void)
 {
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
 	struct kvm_vcpu *bsp, *ap;
 	struct kvm_vm *vm = create_irqchip_vm(&bsp, &ap, guest_halt);
-	pthread_t self = pthread_self(), t;
+	struct signal_later sl;
 
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
-	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
-		    "pthread_create");
+	signal_later_start(&sl);
 	TEST_ASSERT_ERRNO(__vcpu_run(ap), EINTR, "KVM_RUN, UNINITIALIZED");
 	TEST_ASSERT_EQ(ap->run->exit_reason, KVM_EXIT_INTR);
-	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	signal_later_join(&sl);
 	TEST_ASSERT_EQ(mp_get(ap), KVM_MP_STATE_UNINITIALIZED);
 	kvm_vm_free(vm);
 }
 
 static void halted(void)
 {
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = create_irqchip_vm(&vcpu, NULL, guest_halt);
-	pthread_t self = pthread_self(), t;
+	struct signal_later sl;
 
-	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
-	TEST_ASSERT(!pthread_create(&t, NULL, signal_later, &self),
-		    "pthread_create");
+	signal_later_start(&sl);
 	TEST_ASSERT_ERRNO(__vcpu_run(vcpu), EINTR, "KVM_RUN in HLT, signal");
 	TEST_ASSERT_EQ(vcpu->run->exit_reason, KVM_EXIT_INTR);
-	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	signal_later_join(&sl);
 	TEST_ASSERT_EQ(mp_get(vcpu), KVM_MP_STATE_HALTED);
 	TEST_ASSERT_EQ(mp_set(vcpu, KVM_MP_STATE_RUNNABLE), 0);
 	vcpu_run_expect_done(vcpu);
@@ -368,6 +439,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(init_running),
 	KVM_TEST(uninit_signal),
 	KVM_TEST(halted),
+	KVM_TEST(boot_cpu_id),
 };
 
 int main(int argc, char **argv)

@@ -11,6 +11,12 @@
  * field set to the vCPU id.  (KVM has no entries until KVM_SET_CPUID2 and
  * answers zeros; selftests/diffrun-expected.txt lists what that changes.)
  *
+ * The local APIC, as KVM 6.1: APIC (leaf 1 EDX, 80000001H EDX) and x2APIC
+ * (leaf 1 ECX, emulated whatever the host has) are reported.  The guest
+ * sees leaf 1 EDX.APIC follow IA32_APIC_BASE's global enable, as KVM's
+ * runtime update does; the default table shows APIC and x2APIC only to a
+ * vCPU that has an in-kernel APIC (KVM_CREATE_IRQCHIP before it).
+ *
  * An allow-list rather than a deny-list: a feature bit a future CPU adds
  * stays hidden until someone decides minikvm handles it.  What is hidden
  * and why:
@@ -21,9 +27,9 @@
  *  - PCID, SMEP, SMAP, FSGSBASE, UMIP, PKU, LA57: their CR4 bits are
  *    refused (x86.c, MKVM_CR4_BASE_BITS), so CPUID must not offer them.
  *  - MONITOR/MWAIT: intercepted and answered with #UD.
- *  - APIC, x2APIC, TSC-deadline: the in-kernel local APIC (lapic.c)
- *    exists only after KVM_CREATE_IRQCHIP; userspace that makes one sets
- *    these bits in KVM_SET_CPUID2 (KVM reports APIC and x2APIC here).
+ *  - TSC-deadline: as KVM 6.1, not reported here; userspace that sees
+ *    KVM_CAP_TSC_DEADLINE_TIMER sets it in KVM_SET_CPUID2 (lapic.c
+ *    follows the guest's CPUID).
  *  - MCE/MCA, DS, ACPI, TM, PBE, EST, PDCM, PMU (leaf 0AH): no machine
  *    check, debug store, thermal or performance-monitoring MSRs.
  *  - IBRS, IBPB, STIBP, SSBD, ARCH_CAPABILITIES: their MSRs (SPEC_CTRL,
@@ -57,13 +63,14 @@
 #define ALL	0xffffffffU
 
 /*
- * Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT PSE36
- * CLFSH MMX FXSR SSE SSE2.
+ * Leaf 1 EDX: FPU VME DE PSE TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT
+ * PSE36 CLFSH MMX FXSR SSE SSE2.
  */
+#define L1_EDX_APIC		BIT(9)
 #define L1_EDX	(BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(5) |	\
-		 BIT(6) | BIT(8) | BIT(11) | BIT(12) | BIT(13) | BIT(15) | \
-		 BIT(16) | BIT(17) | BIT(19) | BIT(23) | BIT(24) |	\
-		 BIT(25) | BIT(26))
+		 BIT(6) | BIT(8) | L1_EDX_APIC | BIT(11) | BIT(12) |	\
+		 BIT(13) | BIT(15) | BIT(16) | BIT(17) | BIT(19) |	\
+		 BIT(23) | BIT(24) | BIT(25) | BIT(26))
 /*
  * Leaf 1 ECX: SSE3 PCLMULQDQ SSSE3 CX16 SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND,
  * XSAVE, and the AVX family (FMA, AVX, F16C; cleared without XCR0.AVX).
@@ -74,6 +81,7 @@
 		 BIT(22) | BIT(23) | BIT(25) | BIT(30) | L1_ECX_XSAVE |	\
 		 L1_ECX_AVX)
 #define L1_ECX_OSXSAVE		BIT(27)
+#define L1_ECX_X2APIC		BIT(21)
 #define L1_ECX_HYPERVISOR	BIT(31)
 /* Leaf 1 EBX: bits 15:0 (brand index, CLFLUSH line size); 31:24 APIC ID. */
 #define L1_EBX	0x0000ffffU
@@ -94,6 +102,8 @@
 /* Leaf 7.0 EDX: FSRM, MD_CLEAR (VERW clears buffers), SERIALIZE. */
 #define L7_EDX	(BIT(4) | BIT(10) | BIT(14))
 #define CPUID_E1_EDX_RDTSCP	27
+/* 80000001H EDX.APIC, AMD's copy of leaf 1's. */
+#define E1_EDX_APIC		BIT(9)
 /* 80000001H ECX: LAHF/SAHF LZCNT SSE4A MISALIGNSSE PREFETCHW. */
 #define E1_ECX	(BIT(0) | BIT(5) | BIT(6) | BIT(7) | BIT(8))
 /*
@@ -247,8 +257,9 @@ void __init mkvm_x86_cpuid_init(void)
 			e->eax = min(e->eax, (u32)MKVM_CPUID_MAX_BASIC);
 		if (e->function == 0x80000000)
 			e->eax = min(e->eax, (u32)MKVM_CPUID_MAX_EXT);
+		/* KVM emulates x2APIC whatever the host has. */
 		if (e->function == 1)
-			e->ecx |= L1_ECX_HYPERVISOR;
+			e->ecx |= L1_ECX_HYPERVISOR | L1_ECX_X2APIC;
 		if (e->function == 1 || e->function == 7 ||
 		    e->function == 0xd)
 			cpuid_filter_xsave(e);
@@ -301,6 +312,23 @@ static u32 entry_reg(const struct kvm_cpuid_entry2 *e, int reg)
 	}
 }
 
+/*
+ * Leaf 1 EDX as the guest sees it: APIC is IA32_APIC_BASE's global enable
+ * (SDM Vol. 2A, CPUID, leaf 01H EDX[9]), set or cleared whatever the
+ * table says, as KVM 6.1's runtime update; the default table shows it
+ * only to a vCPU with an in-kernel APIC.
+ */
+static u32 cpuid_leaf1_edx(const struct mkvm_vcpu *vcpu, u32 edx)
+{
+	const struct mkvm_x86_state *st = &vcpu->arch;
+
+	edx &= ~L1_EDX_APIC;
+	if ((st->sregs.apic_base & MSR_IA32_APICBASE_ENABLE) &&
+	    (st->cpuid || vcpu->lapic))
+		edx |= L1_EDX_APIC;
+	return edx;
+}
+
 /**
  * mkvm_x86_cpuid() - what CPUID returns in the guest
  * @vcpu: the vCPU executing CPUID
@@ -331,11 +359,17 @@ void mkvm_x86_cpuid(struct mkvm_vcpu *vcpu, u64 cr4, u32 *eax, u32 *ebx,
 	/* The bytes XSAVE needs for the components XCR0 enables now. */
 	if (leaf == 0xd && e->index == 0 && *eax)
 		*ebx = mkvm_x86_xsave_size(vcpu->arch.xcr0);
+	/* The default table: an APIC only where there is one. */
+	if (leaf == 0x80000001 && !st->cpuid && !vcpu->lapic)
+		*edx &= ~E1_EDX_APIC;
 	if (leaf != 1)
 		return;
 	/* The default table has no APIC ID: the vCPU id, as the SDM's. */
 	if (!st->cpuid)
 		*ebx |= (vcpu->id & 0xff) << L1_EBX_APIC_ID_SHIFT;
+	if (!st->cpuid && !vcpu->lapic)
+		*ecx &= ~L1_ECX_X2APIC;
+	*edx = cpuid_leaf1_edx(vcpu, *edx);
 	/* OSXSAVE is CR4.OSXSAVE (SDM Vol. 2A, CPUID, leaf 01H ECX[27]). */
 	*ecx &= ~L1_ECX_OSXSAVE;
 	if (cr4 & X86_CR4_OSXSAVE)
@@ -536,7 +570,8 @@ out_free:
  *
  * The table the guest's CPUID answers from: KVM_SET_CPUID2's, or before it
  * the supported table (where KVM has none).  As KVM 6.1: a nent below the
- * table's size is -E2BIG; else the entries are copied out.  Either way
+ * table's size is -E2BIG; else the entries are copied out, leaf 1
+ * EDX.APIC as the guest sees it (KVM's table has it updated).  Either way
  * userspace's nent is left as it was (KVM 6.1 sets it only in its own
  * copy), so userspace learns the size from KVM_SET_CPUID2's table.
  */
@@ -544,6 +579,7 @@ long mkvm_x86_get_cpuid2(struct mkvm_vcpu *vcpu,
 			 struct kvm_cpuid2 __user *argp)
 {
 	const struct mkvm_x86_state *st = &vcpu->arch;
+	const struct kvm_cpuid_entry2 *tab = guest_entries(st), *e;
 	struct kvm_cpuid2 hdr;
 	u32 nent = guest_nent(st);
 
@@ -551,8 +587,12 @@ long mkvm_x86_get_cpuid2(struct mkvm_vcpu *vcpu,
 		return -EFAULT;
 	if (hdr.nent < nent)
 		return -E2BIG;
-	if (copy_to_user(argp->entries, guest_entries(st),
+	if (copy_to_user(argp->entries, tab,
 			 nent * sizeof(struct kvm_cpuid_entry2)))
+		return -EFAULT;
+	e = cpuid_find(tab, nent, 1, 0);
+	if (e && put_user(cpuid_leaf1_edx(vcpu, e->edx),
+			  &argp->entries[e - tab].edx))
 		return -EFAULT;
 	return 0;
 }

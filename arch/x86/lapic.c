@@ -36,8 +36,16 @@
  * SIPI).  KVM_RUN of an UNINITIALIZED vCPU sleeps once until an INIT/SIPI
  * or a signal and returns -EAGAIN (or -EINTR), as KVM does.
  *
+ * ESR: as KVM 6.1, no error is ever recorded (SDM Vol. 3A, "Error
+ * Handling" lists send/receive illegal vector and illegal register
+ * address): ESR reads what KVM_SET_LAPIC last put there (0 after reset),
+ * a write changes nothing (x2APIC: a non-zero write is #GP), and the LVT
+ * error entry never fires.  An ICR, SELF IPI or LVT vector below 16 is
+ * set in IRR, where it stays (lapic_accept()); an xAPIC read of a
+ * reserved offset reads 0.
+ *
  * Not in this slice: LINT0/LINT1 inputs (no PIC/IOAPIC), level-triggered
- * EOI, the errors of ESR.  CR8 is the TPR's class (mkvm_lapic_tpr_sync()).
+ * EOI.  CR8 is the TPR's class (mkvm_lapic_tpr_sync()).
  *
  * Context: the register page is written by the vCPU's own thread (vCPU
  * mutex held), except IRR, which other vCPUs and the timer (hard
@@ -245,14 +253,16 @@ static void mkvm_lapic_kick(struct mkvm_vcpu *vcpu)
 
 /*
  * A fixed interrupt arrives (SDM Vol. 3A, "Interrupt Acceptance for Fixed
- * Interrupts"): into IRR.  A software-disabled APIC drops it, as KVM;
- * vectors 0-15 are illegal and dropped.
+ * Interrupts"): into IRR.  A software-disabled APIC drops it, as KVM.
+ * Vectors 0-15 are illegal (the SDM: dropped, a receive error in ESR);
+ * KVM 6.1 sets them in IRR like any other, where they stay: their
+ * priority class 0 is never above PPR, so they are never delivered.
  */
 static void lapic_accept(struct mkvm_vcpu *vcpu, u8 vector)
 {
 	struct mkvm_lapic *l = vcpu->lapic;
 
-	if (!lapic_enabled(l) || vector < 16)
+	if (!lapic_enabled(l))
 		return;
 	set_bit(vector % 32, (unsigned long *)lapic_vec_word(l, LAPIC_IRR,
 							     vector));
@@ -596,9 +606,13 @@ static int lapic_reg_write(struct mkvm_vcpu *vcpu, u32 off, u32 val)
 		return 0;
 	}
 	case LAPIC_ESR:
+		/*
+		 * KVM 6.1 records no errors and keeps whatever KVM_SET_LAPIC
+		 * put here: a write changes nothing (x2APIC: only 0 is
+		 * legal, SDM Vol. 3A, "Error Handling"; see the header).
+		 */
 		if (x2apic && val)
 			return -EINVAL;
-		reg_set(l, off, 0);
 		return 0;
 	case LAPIC_ICR:
 		reg_set(l, off, val & ~ICR_BUSY);
@@ -958,8 +972,11 @@ static void lapic_reset(struct mkvm_lapic *l, bool init)
 	reg_set(l, LAPIC_SVR, 0xff);
 	for (i = 0; i < LAPIC_NR_LVT; i++)
 		reg_set(l, LAPIC_LVTT + i * 16, LVT_MASKED);
-	/* KVM's LINT0_REENABLED quirk: ExtINT on the BSP's LINT0. */
-	if (vcpu->id == 0)
+	/*
+	 * KVM's LINT0_REENABLED quirk: ExtINT on LINT0 of the boot CPU
+	 * (KVM_SET_BOOT_CPU_ID's id), at RESET and INIT alike.
+	 */
+	if (vcpu->id == vcpu->vm->bsp_vcpu_id)
 		reg_set(l, LAPIC_LVT0, 0x700);
 }
 

@@ -55,6 +55,8 @@
 
 /* CPUID.1:EDX.MTRR gates the MTRRs. */
 #define CPUID_1_EDX_MTRR	12
+/* CPUID.1:ECX.x2APIC. */
+#define CPUID_1_ECX_X2APIC	21
 
 /* KVM's limit on nmsrs for KVM_GET_MSRS/KVM_SET_MSRS (MAX_IO_MSRS, x86.c). */
 #define MKVM_MAX_IO_MSRS	256
@@ -135,7 +137,7 @@ static int msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write,
 	struct mkvm_x86_state *st = &vcpu->arch;
 	bool mtrr = host || mkvm_x86_guest_has(st, 1, 0, MKVM_EDX,
 					       CPUID_1_EDX_MTRR);
-	u64 *field;
+	u64 *field, rsvd;
 
 	switch (msr) {
 	case MSR_IA32_TSC:
@@ -179,12 +181,19 @@ static int msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write,
 		if (!host)
 			return -EINVAL;
 		/*
-		 * Reserved: bits 7:0 and 9, x2APIC enable (not offered), the
-		 * bits above MAXPHYADDR (SDM Vol. 3A, "Local APIC Status and
-		 * Location"); as KVM_SET_SREGS checks them.
+		 * Reserved: bits 7:0 and 9, the bits above MAXPHYADDR (SDM
+		 * Vol. 3A, "Local APIC Status and Location"), and x2APIC
+		 * enable unless KVM_SET_CPUID2's table offers x2APIC, as KVM
+		 * (which has no table before it); x2APIC enable without the
+		 * global enable is an invalid mode.
 		 */
-		if (*val & (0x2ffULL | X2APIC_ENABLE |
-			    ~GENMASK_ULL(st->maxphyaddr - 1, 0)))
+		rsvd = 0x2ffULL | ~GENMASK_ULL(st->maxphyaddr - 1, 0);
+		if (!st->cpuid || !mkvm_x86_guest_has(st, 1, 0, MKVM_ECX,
+						      CPUID_1_ECX_X2APIC))
+			rsvd |= X2APIC_ENABLE;
+		if ((*val & rsvd) || (*val & (X2APIC_ENABLE |
+					      MSR_IA32_APICBASE_ENABLE)) ==
+				     X2APIC_ENABLE)
 			return -EINVAL;
 		st->sregs.apic_base = *val;
 		return 0;

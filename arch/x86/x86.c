@@ -79,12 +79,13 @@ static void reset_seg(struct kvm_segment *seg, u8 type, bool system)
 /**
  * mkvm_x86_reset() - load the power-on state KVM reports after vCPU creation
  * @st: state to overwrite
- * @vcpu_id: the vCPU's id; id 0 is the bootstrap processor
+ * @bsp: the vCPU is the bootstrap processor (KVM_SET_BOOT_CPU_ID's id,
+ *	 0 by default): IA32_APIC_BASE.BSP
  *
  * Real mode at F000:FFF0 with base FFFF0000, as the SDM's reset table says.
  * The backend may adjust segment attributes to its vendor's conventions.
  */
-void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
+void mkvm_x86_reset(struct mkvm_x86_state *st, bool bsp)
 {
 	struct kvm_sregs *s = &st->sregs;
 
@@ -109,7 +110,7 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id)
 
 	s->cr0 = MKVM_CR0_RESET;
 	s->apic_base = MKVM_APIC_BASE_RESET;
-	if (vcpu_id == 0)
+	if (bsp)
 		s->apic_base |= MSR_IA32_APICBASE_BSP;
 	memset(&st->ev, 0, sizeof(st->ev));
 	mkvm_x86_debug_reset(&st->dbg, false);
@@ -139,7 +140,7 @@ void mkvm_x86_init_event(struct mkvm_x86_state *st, u32 vcpu_id)
 	struct fpu_guest fpu = st->fpu;
 	u64 xcr0 = st->xcr0;
 
-	mkvm_x86_reset(st, vcpu_id);
+	mkvm_x86_reset(st, false);	/* IA32_APIC_BASE is kept */
 	st->dbg = dbg;
 	mkvm_x86_debug_reset(&st->dbg, true);
 	st->sregs.cr0 = (st->sregs.cr0 & ~(X86_CR0_CD | X86_CR0_NW)) | cd_nw;

@@ -150,7 +150,7 @@ bool mkvm_x86_efer_valid(u64 efer);
 bool mkvm_x86_efer_guest_valid(const struct mkvm_x86_state *st, u64 efer);
 bool mkvm_x86_cr4_valid(const struct mkvm_x86_state *st, u64 cr4, u64 efer);
 bool mkvm_x86_gpa_legal(const struct mkvm_x86_state *st, u64 gpa);
-void mkvm_x86_reset(struct mkvm_x86_state *st, u32 vcpu_id);
+void mkvm_x86_reset(struct mkvm_x86_state *st, bool bsp);
 void mkvm_x86_init_event(struct mkvm_x86_state *st, u32 vcpu_id);
 void mkvm_x86_set_regs(struct mkvm_x86_state *st,
 		       const struct kvm_regs *regs);

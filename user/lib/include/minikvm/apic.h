@@ -22,6 +22,7 @@
 #define APIC_SVR	0xf0
 #define APIC_ISR	0x100
 #define APIC_IRR	0x200
+#define APIC_ESR	0x280
 #define APIC_ICR	0x300
 #define APIC_ICR2	0x310
 #define APIC_LVTT	0x320
@@ -44,6 +45,7 @@
 #define ICR_ASSERT	(1U << 14)
 #define ICR_LEVEL	(1U << 15)
 #define ICR_SELF	(1U << 18)
+#define ICR_ALL		(2U << 18)	/* all including self */
 
 #define LVT_MASKED	(1U << 16)
 #define LVT_PERIODIC	(1U << 17)	/* timer mode 01b */

@@ -11,6 +11,7 @@
 #define MINIKVM_TEST_UTIL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -73,5 +74,19 @@ const char *errno_name(int err);
  * worked, else the signal it raised (SIGBUS, SIGSEGV), which is caught.
  */
 int probe_access(volatile void *p, bool write);
+
+/*
+ * Interrupting the calling thread later (signal_later.c):
+ * signal_later_start() sends it SIGUSR1 (a handler that does nothing, no
+ * SA_RESTART) from a helper thread 100 ms from now, so that a KVM_RUN it
+ * blocks in returns EINTR; signal_later_join() waits for the helper.
+ */
+struct signal_later {
+	pthread_t target;
+	pthread_t thread;
+};
+
+void signal_later_start(struct signal_later *s);
+void signal_later_join(struct signal_later *s);
 
 #endif /* MINIKVM_TEST_UTIL_H */
