@@ -142,6 +142,8 @@ struct mkvm_vm {
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];	/* (v) published last */
 	unsigned int nr_vcpus;	/* (v) */
 	bool irqchip;		/* (v) KVM_CREATE_IRQCHIP done */
+	/* Its I/O APIC (arch/x86/irqchip.c): set once, before any vCPU. */
+	struct mkvm_ioapic *ioapic;	/* (v) */
 
 	struct mutex slots_lock;	/* (c) serialises memslot updates */
 	struct xarray slots;	/* (s) id -> struct mkvm_memslot */
