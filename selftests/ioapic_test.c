@@ -25,6 +25,12 @@
  *			masked (-1), lowered (1), a software-disabled APIC
  *			(0), no APIC with the destination ID (0), NMI (1), a
  *			high edge line raised again (0); irr as KVM shows it
+ *	dest		logical destination (flat), one nobody has (status
+ *			0), lowest priority to a logical ID, and to the
+ *			physical broadcast ID (taken as fixed).  Not to a set
+ *			of logical IDs: KVM picks one by the vector (vector
+ *			hashing), even one no APIC has, and drops it then;
+ *			minikvm takes the named APIC with the lowest PPR
  *	halt		vCPU 1 sleeps in HLT; a pin with physical
  *			destination 1 wakes it
  */
@@ -50,13 +56,16 @@
 #define REG_HI(pin)	(0x11 + 2 * (pin))
 
 /* Redirection entry, low half (82093AA, "I/O Redirection Table Registers"). */
+#define RTE_LOWEST	(1U << 8)
 #define RTE_NMI		(4U << 8)
+#define RTE_LOGICAL	(1U << 11)
 #define RTE_STATUS	(1U << 12)
 #define RTE_REMOTE_IRR	(1U << 14)
 #define RTE_LEVEL	(1U << 15)
 #define RTE_MASKED	(1U << 16)
 
 #define APIC_TMR	0x180
+#define APIC_LDR	0xd0
 
 #define VEC_EDGE	0x71
 #define VEC_LEVEL	0x72
@@ -439,6 +448,48 @@ static void status(void)
 	kvm_vm_free(vm);
 }
 
+/* --- dest --- */
+
+static void guest_dest(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_LDR, 0x04U << 24);	/* logical ID 4, flat model */
+	redir_set(20, VEC_EDGE | RTE_LOGICAL, 0x04);
+	redir_set(21, VEC_EDGE | RTE_LOGICAL, 0x08);
+	redir_set(22, VEC_EDGE | RTE_LOGICAL | RTE_LOWEST, 0x04);
+	redir_set(23, VEC_EDGE | RTE_LOWEST, 0xff);
+	GUEST_SYNC(1);
+	sti_nop_cli();
+	GUEST_ASSERT_EQ(edge_count, 1);
+	GUEST_SYNC(2);
+	sti_nop_cli();
+	GUEST_ASSERT_EQ(edge_count, 1);
+	GUEST_SYNC(3);
+	sti_nop_cli();
+	GUEST_ASSERT_EQ(edge_count, 2);
+	GUEST_SYNC(4);
+	sti_nop_cli();
+	GUEST_ASSERT_EQ(edge_count, 3);
+	GUEST_DONE();
+}
+
+static void dest(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_ioapic_vm(&vcpu, 1, guest_dest);
+
+	vcpu_run_expect_sync(vcpu, 1);
+	TEST_ASSERT_EQ(line_status(vm, 20, 1), 1);	/* logical 4 */
+	vcpu_run_expect_sync(vcpu, 2);
+	TEST_ASSERT_EQ(line_status(vm, 21, 1), 0);	/* logical 8: nobody */
+	vcpu_run_expect_sync(vcpu, 3);
+	TEST_ASSERT_EQ(line_status(vm, 22, 1), 1);	/* lowest, logical */
+	vcpu_run_expect_sync(vcpu, 4);
+	TEST_ASSERT_EQ(line_status(vm, 23, 1), 1);	/* physical broadcast */
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 /* --- halt --- */
 
 static void guest_halt(void)
@@ -482,6 +533,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(edge),
 	KVM_TEST(level),
 	KVM_TEST(status),
+	KVM_TEST(dest),
 	KVM_TEST(halt),
 };
 

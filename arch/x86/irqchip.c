@@ -420,6 +420,11 @@ static long irqchip_get_set(struct mkvm_vm *vm, void __user *argp, bool set)
 		goto out;
 	}
 	switch (chip->chip_id) {
+	case KVM_IRQCHIP_PIC_MASTER:
+	case KVM_IRQCHIP_PIC_SLAVE:
+		/* No PIC in this tree yet: what KVM says of a chip it lacks. */
+		r = -EINVAL;
+		goto out;
 	case KVM_IRQCHIP_IOAPIC:
 		if (set)
 			ioapic_set(vm, io, &chip->chip.ioapic);

@@ -419,17 +419,20 @@ static bool lapic_dest_match(struct mkvm_vcpu *t,
 	return (reg_get(t->lapic, LAPIC_ID) >> 24) == (irq->dest & 0xff);
 }
 
+/*
+ * The broadcast ID for a message from @src: all ones of the sender's mode
+ * for an IPI; 0xff for an I/O APIC message (@src NULL), which reaches
+ * x2APIC targets too (KVM's x2APIC broadcast quirk).
+ */
+static u32 lapic_bcast(struct mkvm_vcpu *src)
+{
+	return src && lapic_x2apic(src) ? 0xffffffff : 0xff;
+}
+
 /* Does @irq (from @src, NULL for the I/O APIC) name @t? */
 static bool lapic_names(struct mkvm_vcpu *t, struct mkvm_vcpu *src,
-			const struct mkvm_apic_irq *irq)
+			const struct mkvm_apic_irq *irq, u32 bcast)
 {
-	/*
-	 * The broadcast ID: all ones of the sender's mode for an IPI; 0xff
-	 * for an I/O APIC message, which reaches x2APIC targets too (KVM's
-	 * x2APIC broadcast quirk).
-	 */
-	u32 bcast = src && lapic_x2apic(src) ? 0xffffffff : 0xff;
-
 	switch (irq->shorthand) {
 	case MKVM_APIC_SH_SELF:
 		return t == src;
@@ -487,8 +490,10 @@ static int lapic_accept_irq(struct mkvm_vcpu *t,
  * physical broadcast ID is fixed, as KVM.
  *
  * Context: process context, may sleep (takes vm->lock).
- * Return: -1 when no APIC is named, else how many accepted (KVM's count,
- * the status of KVM_IRQ_LINE_STATUS).
+ * Return: how many accepted (the status of KVM_IRQ_LINE_STATUS), or, for
+ * a shorthand or broadcast that names no APIC, -1.  As KVM's fast path
+ * (its APIC map), a physical or logical destination counts from 0, also
+ * when no APIC has that ID.
  */
 int mkvm_lapic_deliver(struct mkvm_vm *vm, struct mkvm_vcpu *src,
 		       const struct mkvm_apic_irq *irq,
@@ -496,18 +501,21 @@ int mkvm_lapic_deliver(struct mkvm_vm *vm, struct mkvm_vcpu *src,
 {
 	struct mkvm_apic_irq m = *irq;
 	struct mkvm_vcpu *lowest = NULL;
+	u32 bcast = lapic_bcast(src);
 	unsigned int i;
 	int r = -1, a;
 
 	if (m.delivery_mode == MKVM_APIC_DM_LOWEST && !m.logical &&
 	    m.shorthand == MKVM_APIC_SH_NONE && m.dest == 0xff)
 		m.delivery_mode = MKVM_APIC_DM_FIXED;
+	if (m.shorthand == MKVM_APIC_SH_NONE && m.dest != bcast)
+		r = 0;
 	mutex_lock(&vm->lock);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct mkvm_vcpu *t = vm->vcpus[i];
 
 		if (!t->lapic || !lapic_hw_enabled(t) ||
-		    !lapic_names(t, src, &m))
+		    !lapic_names(t, src, &m, bcast))
 			continue;
 		if (m.delivery_mode == MKVM_APIC_DM_LOWEST) {
 			if (!lapic_enabled(t->lapic))
