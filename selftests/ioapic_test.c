@@ -31,6 +31,8 @@
  *			of logical IDs: KVM picks one by the vector (vector
  *			hashing), even one no APIC has, and drops it then;
  *			minikvm takes the named APIC with the lowest PPR
+ *	threads		KVM_IRQ_LINE_STATUS from the main thread, 2000 edges,
+ *			while the vCPU's thread runs the guest with IF=1
  *	halt		vCPU 1 sleeps in HLT; a pin with physical
  *			destination 1 wakes it
  */
@@ -490,6 +492,51 @@ static void dest(void)
 	kvm_vm_free(vm);
 }
 
+/* --- threads --- */
+
+#define THREAD_EDGES	2000
+
+/* Counts edges with IF=1 until pin 18's interrupt says stop. */
+static void guest_threads(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	redir_set(16, VEC_EDGE, 0);
+	redir_set(18, VEC_HALT, 0);
+	GUEST_SYNC(1);
+	asm volatile("sti");
+	while (!halt_count)
+		asm volatile("pause");
+	asm volatile("cli");
+	GUEST_ASSERT(edge_count >= 1 && edge_count <= THREAD_EDGES);
+	GUEST_DONE();
+}
+
+static void *threads_run(void *arg)
+{
+	vcpu_run_expect_done(arg);
+	return NULL;
+}
+
+static void threads(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_ioapic_vm(&vcpu, 1, guest_threads);
+	pthread_t t;
+	int i, r;
+
+	vcpu_run_expect_sync(vcpu, 1);
+	TEST_ASSERT(!pthread_create(&t, NULL, threads_run, vcpu),
+		    "pthread_create");
+	for (i = 0; i < THREAD_EDGES; i++) {
+		r = line_status(vm, 16, 1);
+		TEST_ASSERT(r == 0 || r == 1, "raise %d: status %d", i, r);
+		TEST_ASSERT_EQ(line_status(vm, 16, 0), 1);
+	}
+	TEST_ASSERT_EQ(line_status(vm, 18, 1), 1);
+	TEST_ASSERT(!pthread_join(t, NULL), "pthread_join");
+	kvm_vm_free(vm);
+}
+
 /* --- halt --- */
 
 static void guest_halt(void)
@@ -534,6 +581,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(level),
 	KVM_TEST(status),
 	KVM_TEST(dest),
+	KVM_TEST(threads),
 	KVM_TEST(halt),
 };
 

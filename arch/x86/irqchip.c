@@ -182,7 +182,8 @@ static u32 ioapic_read_indirect(struct mkvm_ioapic *io)
 }
 
 /*
- * IOWIN written.  Remote IRR and delivery status are read-only; as KVM,
+ * IOWIN written.  Remote IRR and delivery status are read-only (82093AA
+ * datasheet, "I/O Redirection Table Registers": bits 14 and 12 RO); as KVM,
  * an entry made edge-triggered has remote IRR cleared (what Linux expects
  * of an I/O APIC without EOI register), and a level-triggered entry whose
  * line is high is sent when it may go now (unmasked, remote IRR clear).
