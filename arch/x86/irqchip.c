@@ -343,8 +343,9 @@ static int irqchip_set_gsi(struct mkvm_vm *vm, u32 gsi, bool level,
 	int ret = -1;
 
 	/*
-	 * GSI 0-15 also go to PIC pin @gsi: the legacy PIC's call joins
-	 * here, added to ret with irqchip_status_add().  Not in this tree
+	 * GSI 0-15 also go to PIC pin @gsi (KVM's default routing): the
+	 * legacy PIC's mkvm_pic_set_irq(vm, gsi, level) joins here, its
+	 * status added to ret with irqchip_status_add().  Not in this tree
 	 * yet.
 	 */
 	if (gsi < IOAPIC_PINS) {
