@@ -21,6 +21,8 @@
  *			guest's EOI with the line high delivers again, with
  *			the line low not; raised while remote IRR is set: -1;
  *			unmasking a pin whose line is high delivers it
+ *	set_irr		KVM_SET_IRQCHIP with a level-triggered pin's irr bit
+ *			set delivers it
  *	status		KVM_IRQ_LINE_STATUS between runs: GSIs >= 24 (-1),
  *			masked (-1), lowered (1), a software-disabled APIC
  *			(0), no APIC with the destination ID (0), NMI (1), a
@@ -395,6 +397,45 @@ static void level(void)
 	kvm_vm_free(vm);
 }
 
+/* --- set_irr --- */
+
+static void guest_set_irr(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	redir_set(17, VEC_LEVEL | RTE_LEVEL, 0);
+	level_eoi_below = 0;
+	GUEST_SYNC(1);			/* KVM_SET_IRQCHIP with irr bit 17 */
+	GUEST_ASSERT_EQ(remote_irr(), 1);
+	sti_nop_cli();
+	GUEST_ASSERT_EQ(level_count, 1);
+	GUEST_SYNC(2);			/* lowered */
+	apic_write(APIC_EOI, 0);
+	sti_nop_cli();
+	GUEST_ASSERT_EQ(level_count, 1);
+	GUEST_ASSERT_EQ(remote_irr(), 0);
+	GUEST_DONE();
+}
+
+static void set_irr(void)
+{
+	struct kvm_irqchip chip;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_ioapic_vm(&vcpu, 1, guest_set_irr);
+
+	vcpu_run_expect_sync(vcpu, 1);
+	get_ioapic(vm, &chip);
+	TEST_ASSERT_EQ(chip.chip.ioapic.irr, 0);
+	chip.chip.ioapic.irr = 1U << 17;
+	vm_ioctl(vm, KVM_SET_IRQCHIP, &chip);
+	get_ioapic(vm, &chip);
+	TEST_ASSERT_EQ(chip.chip.ioapic.irr, 1U << 17);
+	TEST_ASSERT_EQ(chip.chip.ioapic.redirtbl[17].fields.remote_irr, 1);
+	vcpu_run_expect_sync(vcpu, 2);
+	TEST_ASSERT_EQ(line_status(vm, 17, 0), 1);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 /* --- status --- */
 
 /*
@@ -579,6 +620,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(regs),
 	KVM_TEST(edge),
 	KVM_TEST(level),
+	KVM_TEST(set_irr),
 	KVM_TEST(status),
 	KVM_TEST(dest),
 	KVM_TEST(threads),
