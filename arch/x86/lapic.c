@@ -47,8 +47,7 @@
  * mutex held), except IRR and TMR, which other vCPUs, the I/O APIC and
  * the timer (hard interrupt context) change with atomic bit operations;
  * other vCPUs also set the bits of pending (and sipi_vector before its
- * bit).  mp_state is the
- * vCPU's own thread's.
+ * bit).  mp_state is the vCPU's own thread's.
  */
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
@@ -486,8 +485,8 @@ static int lapic_accept_irq(struct mkvm_vcpu *t,
  * the shorthand or the physical or logical destination names.  Lowest
  * priority goes to the one named, software-enabled APIC with the lowest
  * PPR (the first of equals), every other mode to each one named (SDM Vol.
- * 3A, "Determining IPI Destination"); a lowest-priority message to the
- * physical broadcast ID is fixed, as KVM.
+ * 3A, "Determining IPI Destination"); a lowest-priority message with
+ * physical destination 0xff is fixed, as KVM.
  *
  * Context: process context, may sleep (takes vm->lock).
  * Return: how many accepted (the status of KVM_IRQ_LINE_STATUS), or, for
@@ -506,7 +505,7 @@ int mkvm_lapic_deliver(struct mkvm_vm *vm, struct mkvm_vcpu *src,
 	int r = -1, a;
 
 	if (m.delivery_mode == MKVM_APIC_DM_LOWEST && !m.logical &&
-	    m.shorthand == MKVM_APIC_SH_NONE && m.dest == 0xff)
+	    m.dest == 0xff)
 		m.delivery_mode = MKVM_APIC_DM_FIXED;
 	if (m.shorthand == MKVM_APIC_SH_NONE && m.dest != bcast)
 		r = 0;
