@@ -97,7 +97,8 @@ static void rtc_eoi_reset(struct mkvm_ioapic *io)
 
 /*
  * Send pin @pin's entry to the local APICs if it may go now.  Return: -1
- * (masked, waiting for an EOI, or no APIC named), else how many accepted.
+ * (masked, waiting for an EOI, or a broadcast nobody gets), else how many
+ * accepted (mkvm_lapic_deliver()).
  */
 static int ioapic_service(struct mkvm_vm *vm, struct mkvm_ioapic *io,
 			  unsigned int pin, bool line_status)
