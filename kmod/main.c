@@ -74,9 +74,11 @@ long mkvm_check_extension(long cap)
 	/*
 	 * The in-kernel APIC's TSC-deadline timer (arch/x86/lapic.c), for
 	 * userspace to set CPUID.1:ECX.TSC_Deadline.  KVM_CAP_IRQCHIP stays
-	 * 0: KVM_CREATE_IRQCHIP makes local APICs only, no I/O APIC or PIC.
+	 * 0: KVM_CREATE_IRQCHIP makes local APICs and the I/O APIC, no PIC.
 	 */
 	case KVM_CAP_TSC_DEADLINE_TIMER:
+		return 1;
+	case KVM_CAP_IRQ_INJECT_STATUS:	/* KVM_IRQ_LINE_STATUS (irqchip.c) */
 		return 1;
 	case KVM_CAP_XCRS:
 		return boot_cpu_has(X86_FEATURE_XSAVE);

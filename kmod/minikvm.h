@@ -143,6 +143,8 @@ struct mkvm_vm {
 	unsigned int nr_vcpus;	/* (v) */
 	bool irqchip;		/* (v) KVM_CREATE_IRQCHIP done */
 	u32 bsp_vcpu_id;	/* (v) KVM_SET_BOOT_CPU_ID, 0 by default */
+	/* Its I/O APIC (arch/x86/irqchip.c): set once, before any vCPU. */
+	struct mkvm_ioapic *ioapic;	/* (v) */
 
 	struct mutex slots_lock;	/* (c) serialises memslot updates */
 	struct xarray slots;	/* (s) id -> struct mkvm_memslot */

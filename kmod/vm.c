@@ -3,8 +3,9 @@
  * The VM object and its fd: KVM_CREATE_VM on the system fd makes one, and
  * the VM fd serves KVM_CHECK_EXTENSION, KVM_SET_USER_MEMORY_REGION,
  * KVM_CREATE_VCPU, KVM_GET_DIRTY_LOG, KVM_GET_STATS_FD,
- * KVM_CREATE_IRQCHIP (local APICs, arch/x86/lapic.c) and
- * KVM_SET_BOOT_CPU_ID.
+ * KVM_CREATE_IRQCHIP (local APICs, arch/x86/lapic.c; the I/O APIC,
+ * arch/x86/irqchip.c, with KVM_IRQ_LINE(_STATUS) and KVM_GET/SET_IRQCHIP)
+ * and KVM_SET_BOOT_CPU_ID.
  *
  * Lifetime: a kref held by the VM fd and by every vCPU fd; the last put
  * frees the vCPUs, the memslots and the VM's share of hardware
@@ -37,6 +38,7 @@ static void mkvm_vm_destroy(struct kref *ref)
 		mkvm_vcpu_free(vm->vcpus[i]);
 	vm->nr_vcpus = 0;	/* nothing left to kick (kmod/kick.c) */
 	mkvm_memslots_free(vm);
+	mkvm_irqchip_free(vm);
 	if (mkvm_be->vm_destroy)
 		mkvm_be->vm_destroy(vm);
 	mmdrop(vm->mm);
@@ -50,9 +52,10 @@ void mkvm_vm_put(struct mkvm_vm *vm)
 }
 
 /*
- * KVM_CREATE_IRQCHIP: every vCPU created from now on gets an in-kernel
- * local APIC (arch/x86/lapic.c).  No I/O APIC or PIC yet.  As KVM: -EEXIST
- * the second time, -EINVAL once a vCPU exists.
+ * KVM_CREATE_IRQCHIP: the I/O APIC (arch/x86/irqchip.c), and every vCPU
+ * created from now on gets an in-kernel local APIC (arch/x86/lapic.c).
+ * No PIC yet.  As KVM: -EEXIST the second time, -EINVAL once a vCPU
+ * exists.
  */
 static long mkvm_vm_create_irqchip(struct mkvm_vm *vm)
 {
@@ -64,6 +67,8 @@ static long mkvm_vm_create_irqchip(struct mkvm_vm *vm)
 	else if (vm->nr_vcpus)
 		r = -EINVAL;
 	else
+		r = mkvm_irqchip_create(vm);
+	if (!r)
 		vm->irqchip = true;
 	mutex_unlock(&vm->lock);
 	return r;
@@ -126,6 +131,11 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return mkvm_vm_create_irqchip(vm);
 	case KVM_SET_BOOT_CPU_ID:
 		return mkvm_vm_set_boot_cpu_id(vm, arg);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return mkvm_irqchip_ioctl(vm, ioctl, argp);
 	default:
 		/* KVM answers unknown VM ioctls with -ENOTTY. */
 		return -ENOTTY;

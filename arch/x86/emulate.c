@@ -488,16 +488,20 @@ int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
 
 /*
  * The access mkvm_x86_mmio() prepared for userspace, if it is the in-kernel
- * APIC's page (lapic.c): done here, the instruction completed as on the
- * next KVM_RUN.  Return: 1 when handled (enter again), else 0 (userspace).
+ * APIC's page (lapic.c) or the I/O APIC's (irqchip.c): done here, the
+ * instruction completed as on the next KVM_RUN.  Return: 1 when handled (enter again), else 0 (userspace).
  */
 static int mkvm_x86_mmio_in_kernel(struct mkvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
 
-	if (run->exit_reason != KVM_EXIT_MMIO ||
-	    !mkvm_lapic_mmio(vcpu, run->mmio.phys_addr, run->mmio.is_write,
-			     run->mmio.data, run->mmio.len))
+	if (run->exit_reason != KVM_EXIT_MMIO)
+		return 0;
+	/* The LAPIC first: a guest may move its page over the I/O APIC's. */
+	if (!mkvm_lapic_mmio(vcpu, run->mmio.phys_addr, run->mmio.is_write,
+			     run->mmio.data, run->mmio.len) &&
+	    !mkvm_ioapic_mmio(vcpu, run->mmio.phys_addr, run->mmio.is_write,
+			      run->mmio.data, run->mmio.len))
 		return 0;
 	if (mkvm_x86_complete_exit(vcpu))
 		return -EFAULT;

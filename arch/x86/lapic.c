@@ -44,14 +44,18 @@
  * set in IRR, where it stays (lapic_accept()); an xAPIC read of a
  * reserved offset reads 0.
  *
- * Not in this slice: LINT0/LINT1 inputs (no PIC/IOAPIC), level-triggered
- * EOI.  CR8 is the TPR's class (mkvm_lapic_tpr_sync()).
+ * Level-triggered interrupts (from the I/O APIC, irqchip.c) set their
+ * vector's TMR bit; their EOI is broadcast to the I/O APIC (lapic_eoi()).
+ * mkvm_lapic_deliver() is the one delivery path of the ICR and the I/O APIC.
+ *
+ * Not in this slice: LINT0/LINT1 inputs (no PIC).  CR8 is the TPR's class
+ * (mkvm_lapic_tpr_sync()).
  *
  * Context: the register page is written by the vCPU's own thread (vCPU
- * mutex held), except IRR, which other vCPUs and the timer (hard
- * interrupt context) set with atomic bit operations; other vCPUs also set
- * the bits of pending (and sipi_vector before its bit).  mp_state is the
- * vCPU's own thread's.
+ * mutex held), except IRR and TMR, which other vCPUs, the I/O APIC and
+ * the timer (hard interrupt context) change with atomic bit operations;
+ * other vCPUs also set the bits of pending (and sipi_vector before its
+ * bit).  mp_state is the vCPU's own thread's.
  */
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
@@ -109,21 +113,12 @@
 
 /* ICR fields (SDM Vol. 3A, "Interrupt Command Register (ICR)"). */
 #define ICR_VECTOR		0xffU
-#define ICR_DM_MASK		(7U << 8)
-#define ICR_DM_FIXED		(0U << 8)
-#define ICR_DM_LOWEST		(1U << 8)
-#define ICR_DM_NMI		(4U << 8)
-#define ICR_DM_INIT		(5U << 8)
-#define ICR_DM_STARTUP		(6U << 8)
+#define ICR_DM_MASK		(7U << 8)	/* MKVM_APIC_DM_* << 8 */
 #define ICR_DEST_LOGICAL	BIT(11)
 #define ICR_BUSY		BIT(12)
 #define ICR_LEVEL_ASSERT	BIT(14)
 #define ICR_TRIGGER_LEVEL	BIT(15)
-#define ICR_SH_MASK		(3U << 18)
-#define ICR_SH_NONE		(0U << 18)
-#define ICR_SH_SELF		(1U << 18)
-#define ICR_SH_ALL		(2U << 18)
-#define ICR_SH_OTHERS		(3U << 18)
+#define ICR_SH_MASK		(3U << 18)	/* MKVM_APIC_SH_* << 18 */
 
 /* Bits of mkvm_lapic.pending: INIT and SIPI received, not yet acted on. */
 #define LAPIC_PEND_INIT		0
@@ -253,20 +248,30 @@ static void mkvm_lapic_kick(struct mkvm_vcpu *vcpu)
 
 /*
  * A fixed interrupt arrives (SDM Vol. 3A, "Interrupt Acceptance for Fixed
- * Interrupts"): into IRR.  A software-disabled APIC drops it, as KVM.
- * Vectors 0-15 are illegal (the SDM: dropped, a receive error in ESR);
- * KVM 6.1 sets them in IRR like any other, where they stay: their
- * priority class 0 is never above PPR, so they are never delivered.
+ * Interrupts"): into IRR, and TMR says how it was triggered, which the
+ * EOI looks at (SDM Vol. 3A, "Trigger Mode Register (TMR)").  A
+ * software-disabled APIC drops it, as KVM.  Vectors 0-15 are illegal (the
+ * SDM: dropped, a receive error in ESR); KVM 6.1 sets them in IRR like any
+ * other, where they stay: their priority class 0 is never above PPR, so
+ * they are never delivered.  Return: 1 when accepted, 0 when dropped
+ * (KVM's count).
  */
-static void lapic_accept(struct mkvm_vcpu *vcpu, u8 vector)
+static int lapic_accept(struct mkvm_vcpu *vcpu, u8 vector, bool level)
 {
 	struct mkvm_lapic *l = vcpu->lapic;
+	unsigned long *tmr;
 
 	if (!lapic_enabled(l))
-		return;
+		return 0;
+	tmr = (unsigned long *)lapic_vec_word(l, LAPIC_TMR, vector);
+	if (level)
+		set_bit(vector % 32, tmr);
+	else
+		clear_bit(vector % 32, tmr);
 	set_bit(vector % 32, (unsigned long *)lapic_vec_word(l, LAPIC_IRR,
 							     vector));
 	mkvm_lapic_kick(vcpu);
+	return 1;
 }
 
 static void lapic_accept_nmi(struct mkvm_vcpu *vcpu)
@@ -318,7 +323,7 @@ static enum hrtimer_restart lapic_timer_fn(struct hrtimer *t)
 	u32 lvtt = reg_get(l, LAPIC_LVTT);
 
 	if (!(lvtt & LVT_MASKED))
-		lapic_accept(l->vcpu, lvtt & LVT_VECTOR);
+		lapic_accept(l->vcpu, lvtt & LVT_VECTOR, false);
 	if (lapic_timer_mode(l) == LVT_TIMER_DEADLINE)
 		WRITE_ONCE(l->tsc_deadline, 0);
 	if (!l->period_ns)
@@ -409,93 +414,175 @@ static bool lapic_logical_match(struct mkvm_vcpu *t, u32 dest)
 	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);
 }
 
-/* Does a no-shorthand ICR with destination @dest name @t? */
-static bool lapic_dest_match(struct mkvm_vcpu *t, u32 icr, u32 dest,
-			     u32 bcast)
+/* Does the no-shorthand destination of @irq name @t? */
+static bool lapic_dest_match(struct mkvm_vcpu *t,
+			     const struct mkvm_apic_irq *irq, u32 bcast)
 {
-	if (dest == bcast)
+	if (irq->dest == bcast)
 		return true;
-	if (icr & ICR_DEST_LOGICAL)
-		return lapic_logical_match(t, dest);
+	if (irq->logical)
+		return lapic_logical_match(t, irq->dest);
 	if (lapic_x2apic(t))
-		return t->id == dest;
-	return (reg_get(t->lapic, LAPIC_ID) >> 24) == (dest & 0xff);
+		return t->id == irq->dest;
+	return (reg_get(t->lapic, LAPIC_ID) >> 24) == (irq->dest & 0xff);
 }
 
 /*
- * The vCPUs the ICR names: a shorthand, or a physical or logical
- * destination @dest.  Lowest priority goes to the one named vCPU with the
- * lowest PPR (the first of equals), fixed and NMI to every one (SDM Vol.
- * 3A, "Determining IPI Destination").
+ * The broadcast ID for a message from @src: all ones of the sender's mode
+ * for an IPI; 0xff for an I/O APIC message (@src NULL), which reaches
+ * x2APIC targets too (KVM's x2APIC broadcast quirk).
  */
-static void lapic_send_ipi(struct mkvm_vcpu *vcpu, u32 icr, u32 dest)
+static u32 lapic_bcast(struct mkvm_vcpu *src)
 {
-	struct mkvm_vm *vm = vcpu->vm;
-	bool x2apic = lapic_x2apic(vcpu);
-	u32 sh = icr & ICR_SH_MASK, dm = icr & ICR_DM_MASK;
-	u32 bcast = x2apic ? 0xffffffff : 0xff;
-	struct mkvm_vcpu *lowest = NULL;
-	unsigned int i;
+	return src && lapic_x2apic(src) ? 0xffffffff : 0xff;
+}
 
-	/* SMI, ExtINT and the reserved modes: ignored. */
-	if (dm != ICR_DM_FIXED && dm != ICR_DM_LOWEST && dm != ICR_DM_NMI &&
-	    dm != ICR_DM_INIT && dm != ICR_DM_STARTUP)
-		return;
-	/* INIT level de-assert: no effect (SDM Vol. 3A, "Interrupt Command Register (ICR)"). */
-	if (dm == ICR_DM_INIT && (icr & ICR_TRIGGER_LEVEL) &&
-	    !(icr & ICR_LEVEL_ASSERT))
-		return;
+/* Does @irq (from @src, NULL for the I/O APIC) name @t? */
+static bool lapic_names(struct mkvm_vcpu *t, struct mkvm_vcpu *src,
+			const struct mkvm_apic_irq *irq, u32 bcast)
+{
+	switch (irq->shorthand) {
+	case MKVM_APIC_SH_SELF:
+		return t == src;
+	case MKVM_APIC_SH_ALL:
+		return true;
+	case MKVM_APIC_SH_OTHERS:
+		return t != src;
+	default:
+		return lapic_dest_match(t, irq, bcast);
+	}
+}
+
+/* One target takes @irq; return 1 when it accepted it, else 0 (as KVM). */
+static int lapic_accept_irq(struct mkvm_vcpu *t,
+			    const struct mkvm_apic_irq *irq)
+{
+	switch (irq->delivery_mode) {
+	case MKVM_APIC_DM_FIXED:
+	case MKVM_APIC_DM_LOWEST:
+		/* A level-triggered de-assert message carries no interrupt. */
+		if (irq->level_trig && !irq->assert)
+			return 0;
+		return lapic_accept(t, irq->vector, irq->level_trig);
+	case MKVM_APIC_DM_NMI:
+		lapic_accept_nmi(t);
+		return 1;
+	case MKVM_APIC_DM_INIT:
+		/* INIT level de-assert: no effect (SDM Vol. 3A, "Interrupt Command Register (ICR)"). */
+		if (irq->level_trig && !irq->assert)
+			return 0;
+		lapic_accept_init(t);
+		return 1;
+	case MKVM_APIC_DM_STARTUP:
+		lapic_accept_sipi(t, irq->vector);
+		return 1;
+	default:
+		/* SMI (no SMM here), ExtINT, the reserved modes: dropped. */
+		return 0;
+	}
+}
+
+/**
+ * mkvm_lapic_deliver() - deliver an interrupt message to the local APICs
+ * @vm: the VM
+ * @src: the sending vCPU (ICR), or NULL (the I/O APIC)
+ * @irq: the message
+ * @accepted: if not NULL, the IDs of the vCPUs that accepted a fixed or
+ *	      lowest-priority interrupt are set in it (MKVM_MAX_VCPU_IDS bits)
+ *
+ * The targets are the vCPUs with a present (globally enabled) APIC that
+ * the shorthand or the physical or logical destination names.  Lowest
+ * priority goes to the one named, software-enabled APIC with the lowest
+ * PPR (the first of equals), every other mode to each one named (SDM Vol.
+ * 3A, "Determining IPI Destination"); a lowest-priority message with
+ * physical destination 0xff is fixed, as KVM.
+ *
+ * Context: process context, may sleep (takes vm->lock).
+ * Return: how many accepted (the status of KVM_IRQ_LINE_STATUS), or, for
+ * a shorthand or broadcast that names no APIC, -1.  As KVM's fast path
+ * (its APIC map), a physical or logical destination counts from 0, also
+ * when no APIC has that ID.
+ */
+int mkvm_lapic_deliver(struct mkvm_vm *vm, struct mkvm_vcpu *src,
+		       const struct mkvm_apic_irq *irq,
+		       unsigned long *accepted)
+{
+	struct mkvm_apic_irq m = *irq;
+	struct mkvm_vcpu *lowest = NULL;
+	u32 bcast = lapic_bcast(src);
+	unsigned int i;
+	int r = -1, a;
+
+	if (m.delivery_mode == MKVM_APIC_DM_LOWEST && !m.logical &&
+	    m.dest == 0xff)
+		m.delivery_mode = MKVM_APIC_DM_FIXED;
+	if (m.shorthand == MKVM_APIC_SH_NONE && m.dest != bcast)
+		r = 0;
 	mutex_lock(&vm->lock);
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct mkvm_vcpu *t = vm->vcpus[i];
-		bool hit;
 
-		if (!t->lapic)
+		if (!t->lapic || !lapic_hw_enabled(t) ||
+		    !lapic_names(t, src, &m, bcast))
 			continue;
-		switch (sh) {
-		case ICR_SH_SELF:
-			hit = t == vcpu;
-			break;
-		case ICR_SH_ALL:
-			hit = true;
-			break;
-		case ICR_SH_OTHERS:
-			hit = t != vcpu;
-			break;
-		default:
-			hit = lapic_dest_match(t, icr, dest, bcast);
-		}
-		if (!hit)
-			continue;
-		if (dm == ICR_DM_LOWEST) {
+		if (m.delivery_mode == MKVM_APIC_DM_LOWEST) {
+			if (!lapic_enabled(t->lapic))
+				continue;
 			if (!lowest ||
 			    lapic_ppr(t->lapic) < lapic_ppr(lowest->lapic))
 				lowest = t;
-		} else if (dm == ICR_DM_NMI) {
-			lapic_accept_nmi(t);
-		} else if (dm == ICR_DM_INIT) {
-			lapic_accept_init(t);
-		} else if (dm == ICR_DM_STARTUP) {
-			lapic_accept_sipi(t, icr & ICR_VECTOR);
-		} else {
-			lapic_accept(t, icr & ICR_VECTOR);
+			continue;
 		}
+		a = lapic_accept_irq(t, &m);
+		if (a && accepted && m.delivery_mode == MKVM_APIC_DM_FIXED)
+			__set_bit(t->id, accepted);
+		r = max(r, 0) + a;
 	}
-	if (lowest)
-		lapic_accept(lowest, icr & ICR_VECTOR);
+	if (lowest) {
+		r = lapic_accept_irq(lowest, &m);
+		if (r && accepted)
+			__set_bit(lowest->id, accepted);
+	}
 	mutex_unlock(&vm->lock);
+	return r;
 }
 
-/* EOI: the highest in-service vector is done (level triggers: later). */
+/* The ICR was written: send what it says (SDM Vol. 3A, "Interrupt Command Register (ICR)"). */
+static void lapic_send_ipi(struct mkvm_vcpu *vcpu, u32 icr, u32 dest)
+{
+	struct mkvm_apic_irq irq = {
+		.dest = dest,
+		.vector = icr & ICR_VECTOR,
+		.delivery_mode = (icr & ICR_DM_MASK) >> 8,
+		.logical = icr & ICR_DEST_LOGICAL,
+		.level_trig = icr & ICR_TRIGGER_LEVEL,
+		.assert = icr & ICR_LEVEL_ASSERT,
+		.shorthand = (icr & ICR_SH_MASK) >> 18,
+	};
+
+	mkvm_lapic_deliver(vcpu->vm, vcpu, &irq, NULL);
+}
+
+/*
+ * EOI: the highest in-service vector is done.  When TMR says it came
+ * level-triggered, the EOI is broadcast to the I/O APIC (SDM Vol. 3A,
+ * "End-of-Interrupt (EOI)"), which may deliver it again.  SVR bit 12
+ * (suppress EOI broadcast) cannot be set: KVM offers it (LVR bit 24) only
+ * without an in-kernel I/O APIC.
+ */
 static void lapic_eoi(struct mkvm_lapic *l)
 {
 	int isr = lapic_highest(l, LAPIC_ISR);
+	bool level;
 
 	if (isr < 0)
 		return;
 	clear_bit(isr % 32, (unsigned long *)lapic_vec_word(l, LAPIC_ISR, isr));
 	lapic_update_ppr(l);
 	atomic_set(&l->new_irq, 1);	/* something in IRR may go now */
+	level = test_bit(isr % 32,
+			 (unsigned long *)lapic_vec_word(l, LAPIC_TMR, isr));
+	mkvm_ioapic_eoi(l->vcpu, isr, level);
 }
 
 /* LVT writable bits, as KVM keeps them; delivery status is read-only. */
@@ -655,7 +742,7 @@ static int lapic_reg_write(struct mkvm_vcpu *vcpu, u32 off, u32 val)
 	case LAPIC_SELF_IPI:
 		if (!x2apic)
 			return -EINVAL;
-		lapic_accept(vcpu, val & 0xff);
+		lapic_accept(vcpu, val & 0xff, false);
 		return 0;
 	default:
 		/* Read-only or reserved: #GP in x2APIC mode. */

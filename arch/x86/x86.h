@@ -163,6 +163,7 @@ void mkvm_x86_exit_io(struct mkvm_x86_state *st, struct kvm_run *run,
 		      u64 next_rip);
 
 struct mkvm_vcpu;
+struct mkvm_vm;
 /* debug.c */
 #define MKVM_DR6_RESET		0xffff0ff0ULL	/* DR6 after RESET, no bit set */
 #define MKVM_DR7_RESET		0x400ULL	/* DR7 after RESET */
@@ -221,6 +222,45 @@ long mkvm_lapic_get_mp_state(struct mkvm_vcpu *vcpu, void __user *argp);
 long mkvm_lapic_set_mp_state(struct mkvm_vcpu *vcpu, void __user *argp);
 u8 mkvm_lapic_tpr_sync(struct mkvm_vcpu *vcpu, u8 hw, u8 *last, u8 mask);
 u8 mkvm_lapic_cr8(struct mkvm_vcpu *vcpu);
+
+/*
+ * An interrupt message to the local APICs: an ICR's fields, or an I/O
+ * APIC redirection entry's (SDM Vol. 3A, "Interrupt Command Register
+ * (ICR)"; 82093AA I/O APIC datasheet, "I/O Redirection Table Registers").
+ */
+enum {
+	MKVM_APIC_DM_FIXED = 0, MKVM_APIC_DM_LOWEST = 1, MKVM_APIC_DM_SMI = 2,
+	MKVM_APIC_DM_NMI = 4, MKVM_APIC_DM_INIT = 5, MKVM_APIC_DM_STARTUP = 6,
+	MKVM_APIC_DM_EXTINT = 7,
+};
+
+enum {
+	MKVM_APIC_SH_NONE, MKVM_APIC_SH_SELF, MKVM_APIC_SH_ALL,
+	MKVM_APIC_SH_OTHERS,
+};
+
+struct mkvm_apic_irq {
+	u32 dest;		/* physical or logical destination */
+	u8 vector;
+	u8 delivery_mode;	/* MKVM_APIC_DM_* */
+	u8 shorthand;		/* MKVM_APIC_SH_* (I/O APIC: none) */
+	bool logical;		/* destination mode */
+	bool level_trig;	/* trigger mode */
+	bool assert;		/* level (I/O APIC: always asserted) */
+};
+
+int mkvm_lapic_deliver(struct mkvm_vm *vm, struct mkvm_vcpu *src,
+		       const struct mkvm_apic_irq *irq,
+		       unsigned long *accepted);
+
+/* irqchip.c: the VM's I/O APIC and the routing of GSIs (KVM_IRQ_LINE) */
+int mkvm_irqchip_create(struct mkvm_vm *vm);
+void mkvm_irqchip_free(struct mkvm_vm *vm);
+long mkvm_irqchip_ioctl(struct mkvm_vm *vm, unsigned int ioctl,
+			void __user *argp);
+bool mkvm_ioapic_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
+		      void *data, unsigned int len);
+void mkvm_ioapic_eoi(struct mkvm_vcpu *vcpu, u8 vector, bool level);
 
 /* cpuid.c */
 enum { MKVM_EAX, MKVM_EBX, MKVM_ECX, MKVM_EDX };
