@@ -142,6 +142,7 @@ struct mkvm_vm {
 	struct mkvm_vcpu *vcpus[MKVM_MAX_VCPUS];	/* (v) published last */
 	unsigned int nr_vcpus;	/* (v) */
 	bool irqchip;		/* (v) KVM_CREATE_IRQCHIP done */
+	struct mkvm_pic *pic;	/* (v) PIC pair (arch/x86/pic.c), set before any vCPU */
 
 	struct mutex slots_lock;	/* (c) serialises memslot updates */
 	struct xarray slots;	/* (s) id -> struct mkvm_memslot */
