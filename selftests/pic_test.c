@@ -22,6 +22,9 @@
  *			guest programmed, an IMR and a request set from the
  *			host
  *	lvt0_masked	LVT0 masked: no delivery; unmasked: delivered
+ *	ocw		string I/O (REP OUTSB of ICW2-ICW4, REP INSB of the
+ *			IMR); the poll command; rotation on non-specific EOI
+ *			makes the level just served the lowest; specific EOI
  */
 #include <errno.h>
 #include <pthread.h>
@@ -41,14 +44,19 @@
 #define ELCR_M		0x4d0
 
 #define OCW2_EOI	0x20	/* non-specific EOI */
+#define OCW2_ROTATE_EOI	0xa0	/* rotate on non-specific EOI */
+#define OCW2_SEOI	0x60	/* specific EOI, level in bits 2:0 */
 #define OCW3_READ_IRR	0x0a
+#define OCW3_POLL	0x0c
 #define OCW3_READ_ISR	0x0b
+
+enum { EOI_NORMAL, EOI_ROTATE, EOI_SPECIFIC };
 
 #define VEC_M		0x20
 #define VEC_S		0x28
 
 static volatile uint64_t irq_count, irq_vector, isr_in_handler;
-static volatile uint64_t aeoi, level_limit;
+static volatile uint64_t aeoi, level_limit, eoi_mode, order[4];
 
 static uint8_t pic_read_isr(uint16_t cmd)
 {
@@ -83,6 +91,8 @@ static void guest_pic_handler(struct ex_regs *regs)
 	bool slave = regs->vector >= VEC_S;
 	uint8_t bit = 1 << (regs->vector & 7);
 
+	if (irq_count < ARRAY_SIZE(order))
+		order[irq_count] = regs->vector;
 	irq_count++;
 	irq_vector = regs->vector;
 	isr_in_handler = !!(pic_read_isr(slave ? PIC_S_CMD : PIC_M_CMD) & bit);
@@ -93,7 +103,12 @@ static void guest_pic_handler(struct ex_regs *regs)
 		return;
 	if (slave)
 		outb(PIC_S_CMD, OCW2_EOI);
-	outb(PIC_M_CMD, OCW2_EOI);
+	if (eoi_mode == EOI_ROTATE)
+		outb(PIC_M_CMD, OCW2_ROTATE_EOI);
+	else if (eoi_mode == EOI_SPECIFIC && !slave)
+		outb(PIC_M_CMD, OCW2_SEOI | (regs->vector & 7));
+	else
+		outb(PIC_M_CMD, OCW2_EOI);
 }
 
 static struct kvm_vm *create_pic_vm(struct kvm_vcpu **vcpu, void *code)
@@ -432,6 +447,60 @@ static void lvt0_masked(void)
 	kvm_vm_free(vm);
 }
 
+/* --- ocw --- */
+
+static void guest_ocw(void)
+{
+	uint8_t icw[3] = { VEC_M, 1 << 2, 0x01 }, imr[2] = { 0, 0 };
+	uint8_t *p = icw;
+	uint64_t n = 3;
+
+	pic_init(0x01);
+	/* The master again, its ICW2-ICW4 by string I/O. */
+	outb(PIC_M_CMD, 0x11);
+	asm volatile("cld; rep outsb"
+		     : "+S"(p), "+c"(n) : "d"(PIC_M_DATA) : "memory");
+	outb(PIC_M_DATA, (uint8_t)~((1 << 3) | (1 << 4) | (1 << 5)));
+	p = imr;
+	n = 2;
+	asm volatile("cld; rep insb"
+		     : "+D"(p), "+c"(n) : "d"(PIC_M_DATA) : "memory");
+	GUEST_ASSERT_EQ(imr[0], (uint8_t)~((1 << 3) | (1 << 4) | (1 << 5)));
+	GUEST_ASSERT_EQ(imr[1], imr[0]);
+	GUEST_SYNC(1);		/* host: pulse pins 3 and 4, IF clear */
+	outb(PIC_M_CMD, OCW3_POLL);
+	GUEST_ASSERT_EQ(inb(PIC_M_CMD) & 7, 3);
+	GUEST_ASSERT_EQ(pic_read_irr(PIC_M_CMD), 1 << 4);
+	/* IR4, ended with a rotation: IR4 lowest, IR5 highest. */
+	eoi_mode = EOI_ROTATE;
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_ASSERT_EQ(irq_vector, VEC_M + 4);
+	eoi_mode = EOI_SPECIFIC;
+	GUEST_SYNC(2);		/* host: pulse pins 3 and 5 */
+	asm volatile("sti; nop; cli");
+	GUEST_ASSERT_EQ(irq_count, 3);
+	GUEST_ASSERT_EQ(order[1], VEC_M + 5);
+	GUEST_ASSERT_EQ(order[2], VEC_M + 3);
+	GUEST_ASSERT_EQ(pic_read_isr(PIC_M_CMD), 0);
+	GUEST_DONE();
+}
+
+static void ocw(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_pic_vm(&vcpu, guest_ocw);
+
+	vcpu_run_expect_sync(vcpu, 1);
+	irq_pulse(vm, 3);
+	irq_pulse(vm, 4);
+	vcpu_run_expect_sync(vcpu, 2);
+	irq_pulse(vm, 3);
+	irq_pulse(vm, 5);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(errors),
 	KVM_TEST(edge),
@@ -441,6 +510,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(hlt_wake),
 	KVM_TEST(get_set),
 	KVM_TEST(lvt0_masked),
+	KVM_TEST(ocw),
 };
 
 int main(int argc, char **argv)
