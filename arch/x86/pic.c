@@ -365,7 +365,9 @@ static void pic_write_odd(struct mkvm_pic *p, struct kvm_pic_state *c, u8 val)
  * Poll command: the next read is the highest request, acknowledged and at
  * once out of service, as an interrupt would be with its EOI ("The Poll
  * Command"); 7 when there is none.  Polling the slave also takes the
- * cascade request off the master.
+ * cascade request off the master; after a master poll that answered 2 the
+ * slave is to be polled next, and the cascade input is left alone until
+ * then (as KVM).
  */
 static u8 pic_poll(struct mkvm_pic *p, struct kvm_pic_state *c)
 {
@@ -381,7 +383,8 @@ static u8 pic_poll(struct mkvm_pic *p, struct kvm_pic_state *c)
 	}
 	c->irr &= ~BIT(ir);
 	c->isr &= ~BIT(ir);
-	pic_update(p);
+	if (!pic_is_master(p, c) || ir != PIC_CASCADE_IR)
+		pic_update(p);
 	return ir;
 }
 
