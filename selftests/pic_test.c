@@ -22,6 +22,8 @@
  *			guest programmed, an IMR and a request set from the
  *			host
  *	lvt0_masked	LVT0 masked: no delivery; unmasked: delivered
+ *	apic_off	the APIC globally disabled (IA32_APIC_BASE): LINT0
+ *			takes the PIC's interrupts whatever LVT0 says
  *	ocw		string I/O (REP OUTSB of ICW2-ICW4, REP INSB of the
  *			IMR); the poll command; rotation on non-specific EOI
  *			makes the level just served the lowest; specific EOI
@@ -33,6 +35,7 @@
 
 #include "minikvm/apic.h"
 #include "minikvm/kvm_util.h"
+#include "minikvm/msr_index.h"
 #include "minikvm/test_list.h"
 #include "minikvm/ucall.h"
 #include "minikvm/x86_vm.h"
@@ -447,6 +450,34 @@ static void lvt0_masked(void)
 	kvm_vm_free(vm);
 }
 
+/* --- apic_off --- */
+
+static void guest_apic_off(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_LVT0, LVT_MASKED | 0x700);
+	wrmsr(MSR_IA32_APICBASE, rdmsr(MSR_IA32_APICBASE) & ~APIC_BASE_EN);
+	pic_init(0x01);
+	outb(PIC_M_DATA, (uint8_t)~(1 << 3));
+	asm volatile("sti");
+	GUEST_SYNC(1);		/* host: pulse pin 3 */
+	asm volatile("nop");
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_ASSERT_EQ(irq_vector, VEC_M + 3);
+	GUEST_DONE();
+}
+
+static void apic_off(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_pic_vm(&vcpu, guest_apic_off);
+
+	vcpu_run_expect_sync(vcpu, 1);
+	irq_pulse(vm, 3);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 /* --- ocw --- */
 
 static void guest_ocw(void)
@@ -510,6 +541,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(hlt_wake),
 	KVM_TEST(get_set),
 	KVM_TEST(lvt0_masked),
+	KVM_TEST(apic_off),
 	KVM_TEST(ocw),
 };
 
