@@ -24,6 +24,11 @@
  *	lvt0_masked	LVT0 masked: no delivery; unmasked: delivered
  *	apic_off	the APIC globally disabled (IA32_APIC_BASE): LINT0
  *			takes the PIC's interrupts whatever LVT0 says
+ *	reinject	the first ExtINT's delivery pushes onto a stack page
+ *			the guest never touched (a nested page fault during
+ *			delivery on minikvm): it is injected again, not
+ *			acknowledged twice, and the next one follows (the
+ *			injection count is printed)
  *	ocw		string I/O (REP OUTSB of ICW2-ICW4, REP INSB of the
  *			IMR); the poll command; rotation on non-specific EOI
  *			makes the level just served the lowest; specific EOI
@@ -478,6 +483,49 @@ static void apic_off(void)
 	kvm_vm_free(vm);
 }
 
+/* --- reinject --- */
+
+/* Never touched before the interrupt pushes onto its top. */
+static uint8_t fresh_stack[2 * 4096] __attribute__((aligned(4096)));
+
+static void guest_reinject(void)
+{
+	pic_init(0x01);
+	outb(PIC_M_DATA, (uint8_t)~((1 << 3) | (1 << 4)));
+	GUEST_SYNC(1);		/* host: pulse pins 3 and 4, IF clear */
+	asm volatile("mov %%rsp, %%rbx\n\t"
+		     "mov %0, %%rsp\n\t"
+		     "sti\n\t"
+		     "nop\n\t"
+		     "cli\n\t"
+		     "mov %%rbx, %%rsp"
+		     : : "r"(fresh_stack + sizeof(fresh_stack))
+		     : "rbx", "memory");
+	GUEST_ASSERT_EQ(irq_count, 2);
+	GUEST_ASSERT_EQ(order[0], VEC_M + 3);
+	GUEST_ASSERT_EQ(order[1], VEC_M + 4);
+	GUEST_ASSERT_EQ(pic_read_isr(PIC_M_CMD), 0);
+	GUEST_ASSERT_EQ(pic_read_irr(PIC_M_CMD), 0);
+	GUEST_DONE();
+}
+
+static void reinject(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_pic_vm(&vcpu, guest_reinject);
+	uint64_t before;
+
+	vcpu_run_expect_sync(vcpu, 1);
+	irq_pulse(vm, 3);
+	irq_pulse(vm, 4);
+	before = vcpu_get_stat(vcpu, "irq_injections");
+	vcpu_run_expect_done(vcpu);
+	ksft_print_msg("irq_injections for 2 interrupts: %llu\n",
+		       (unsigned long long)(vcpu_get_stat(vcpu, "irq_injections") -
+					    before));
+	kvm_vm_free(vm);
+}
+
 /* --- ocw --- */
 
 static void guest_ocw(void)
@@ -542,6 +590,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(get_set),
 	KVM_TEST(lvt0_masked),
 	KVM_TEST(apic_off),
+	KVM_TEST(reinject),
 	KVM_TEST(ocw),
 };
 
