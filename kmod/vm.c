@@ -36,7 +36,6 @@ static void mkvm_vm_destroy(struct kref *ref)
 		mkvm_vcpu_free(vm->vcpus[i]);
 	vm->nr_vcpus = 0;	/* nothing left to kick (kmod/kick.c) */
 	mkvm_memslots_free(vm);
-	mkvm_pic_free(vm);
 	if (mkvm_be->vm_destroy)
 		mkvm_be->vm_destroy(vm);
 	mmdrop(vm->mm);
@@ -64,53 +63,8 @@ static long mkvm_vm_create_irqchip(struct mkvm_vm *vm)
 	else if (vm->nr_vcpus)
 		r = -EINVAL;
 	else
-		r = mkvm_pic_create(vm);
-	if (!r)
 		vm->irqchip = true;
 	mutex_unlock(&vm->lock);
-	return r;
-}
-
-/* KVM_IRQ_LINE, for now: GSIs 0-15 to the PIC's pins, the others dropped. */
-static long mkvm_vm_irq_line(struct mkvm_vm *vm, void __user *argp)
-{
-	struct kvm_irq_level irq;
-	bool chip;
-
-	if (copy_from_user(&irq, argp, sizeof(irq)))
-		return -EFAULT;
-	mutex_lock(&vm->lock);
-	chip = vm->irqchip;
-	mutex_unlock(&vm->lock);
-	if (!chip)
-		return -ENXIO;
-	if (irq.irq < 16)
-		mkvm_pic_set_irq(vm, irq.irq, irq.level);
-	return 0;
-}
-
-/* KVM_GET/SET_IRQCHIP, for now: the PIC's chips 0 and 1 only. */
-static long mkvm_vm_irqchip(struct mkvm_vm *vm, void __user *argp, bool set)
-{
-	struct kvm_irqchip *c;
-	bool chip;
-	long r;
-
-	mutex_lock(&vm->lock);
-	chip = vm->irqchip;
-	mutex_unlock(&vm->lock);
-	c = memdup_user(argp, sizeof(*c));
-	if (IS_ERR(c))
-		return PTR_ERR(c);
-	if (!chip)
-		r = -ENXIO;
-	else if (set)
-		r = mkvm_pic_set_state(vm, c->chip_id, &c->chip.pic);
-	else
-		r = mkvm_pic_get_state(vm, c->chip_id, &c->chip.pic);
-	if (!r && !set && copy_to_user(argp, c, sizeof(*c)))
-		r = -EFAULT;
-	kfree(c);
 	return r;
 }
 
@@ -149,12 +103,6 @@ static long mkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return mkvm_vm_stats_fd(vm);
 	case KVM_CREATE_IRQCHIP:
 		return mkvm_vm_create_irqchip(vm);
-	case KVM_IRQ_LINE:
-		return mkvm_vm_irq_line(vm, argp);
-	case KVM_GET_IRQCHIP:
-		return mkvm_vm_irqchip(vm, argp, false);
-	case KVM_SET_IRQCHIP:
-		return mkvm_vm_irqchip(vm, argp, true);
 	default:
 		/* KVM answers unknown VM ioctls with -ENOTTY. */
 		return -ENOTTY;
