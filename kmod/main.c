@@ -72,10 +72,12 @@ long mkvm_check_extension(long cap)
 	case KVM_CAP_XSAVE:	/* KVM_GET/SET_XSAVE: x87 and SSE at least */
 		return 1;
 	/*
-	 * The in-kernel APIC's TSC-deadline timer (arch/x86/lapic.c), for
-	 * userspace to set CPUID.1:ECX.TSC_Deadline.  KVM_CAP_IRQCHIP stays
-	 * 0: KVM_CREATE_IRQCHIP makes local APICs and the I/O APIC, no PIC.
+	 * KVM_CREATE_IRQCHIP: local APICs (arch/x86/lapic.c), the I/O APIC
+	 * (irqchip.c) and the PIC pair (pic.c), with KVM_IRQ_LINE and
+	 * KVM_GET/SET_IRQCHIP; the APIC's TSC-deadline timer, for userspace
+	 * to set CPUID.1:ECX.TSC_Deadline.
 	 */
+	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 		return 1;
 	case KVM_CAP_IRQ_INJECT_STATUS:	/* KVM_IRQ_LINE_STATUS (irqchip.c) */

@@ -145,6 +145,7 @@ struct mkvm_vm {
 	u32 bsp_vcpu_id;	/* (v) KVM_SET_BOOT_CPU_ID, 0 by default */
 	/* Its I/O APIC (arch/x86/irqchip.c): set once, before any vCPU. */
 	struct mkvm_ioapic *ioapic;	/* (v) */
+	struct mkvm_pic *pic;	/* (v) PIC pair (arch/x86/pic.c), set before any vCPU */
 
 	struct mutex slots_lock;	/* (c) serialises memslot updates */
 	struct xarray slots;	/* (s) id -> struct mkvm_memslot */

@@ -127,8 +127,19 @@ static void check_minikvm_caps(int fd)
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_VCPU_EVENTS), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_USER_NMI), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_INTR_SHADOW), 0);
+	/*
+	 * The in-kernel irqchip (lapic.c, irqchip.c, pic.c), as KVM; no GSI
+	 * routing table, no irqfd, no split irqchip, no PIT.
+	 */
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_IRQCHIP), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_IRQ_INJECT_STATUS), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_SET_BOOT_CPU_ID), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_TSC_DEADLINE_TIMER), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_IRQ_ROUTING), 0);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_IRQFD), 0);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_SPLIT_IRQCHIP), 0);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_PIT2), 0);
 	/* Honest zeros for what minikvm does not do yet. */
-	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_IRQCHIP), 0);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_COALESCED_MMIO), 0);
 	/* CPUID and TSC (cpuid2_test, tsc_test); no TSC scaling, no feature MSRs. */
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_EXT_CPUID), 1);
@@ -157,6 +168,10 @@ static void check_kvm_caps(int fd)
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
 	int max_vcpus = __kvm_check_cap_fd(fd, KVM_CAP_MAX_VCPUS);
 
+	/* The in-kernel irqchip: what minikvm has too. */
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_IRQCHIP), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_IRQ_INJECT_STATUS), 1);
+	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_SET_BOOT_CPU_ID), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_USER_MEMORY), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_READONLY_MEM), 1);
 	TEST_ASSERT_EQ(__kvm_check_cap_fd(fd, KVM_CAP_CHECK_EXTENSION_VM), 1);

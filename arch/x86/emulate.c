@@ -266,6 +266,8 @@ static unsigned int mkvm_string_prefixes(struct mkvm_vcpu *vcpu,
 	return seg;
 }
 
+static int mkvm_x86_pio_in_kernel_saved(struct mkvm_vcpu *vcpu);
+
 /**
  * mkvm_x86_string_io() - INS/OUTS as KVM_EXIT_IO, one element per exit
  * @vcpu: the vCPU, its state saved in vcpu->arch
@@ -280,7 +282,8 @@ static unsigned int mkvm_string_prefixes(struct mkvm_vcpu *vcpu,
  * REP, rCX counts down and RIP stays on the instruction until it reaches 0
  * (SDM Vol. 2B, "INS/INSB/INSW/INSD", "OUTS/OUTSB/OUTSW/OUTSD").
  *
- * Return: 1 to re-enter (REP with rCX already 0), 0 for userspace.
+ * Return: 1 to re-enter (REP with rCX already 0, or an element the
+ * in-kernel PIC took), 0 for userspace, or -EFAULT.
  */
 int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 		       bool rep, u64 next_rip)
@@ -315,7 +318,7 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 	st->pending.io_size = 0;
 	st->pending.ins_size = in ? size : 0;
 	st->pending.addr_size = addr_size;
-	return 0;
+	return mkvm_x86_pio_in_kernel_saved(vcpu);
 }
 
 /*
@@ -507,6 +510,57 @@ static int mkvm_x86_mmio_in_kernel(struct mkvm_vcpu *vcpu)
 		return -EFAULT;
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	return 1;
+}
+
+/*
+ * Does an in-kernel device (the PIC pair, pic.c) take the port I/O element
+ * mkvm_x86_exit_io() prepared for userspace?  It works on the PIO page's
+ * data alone.
+ */
+static bool mkvm_x86_pio_device(struct mkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	return vcpu->vm->pic &&
+	       mkvm_pic_pio(vcpu->vm, run->io.port, run->io.size,
+			    run->io.direction == KVM_EXIT_IO_IN,
+			    page_address(vcpu->pio_page));
+}
+
+/* The element is done: completed as on the next KVM_RUN. */
+static int mkvm_x86_pio_done(struct mkvm_vcpu *vcpu)
+{
+	if (mkvm_x86_complete_exit(vcpu))
+		return -EFAULT;
+	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
+	return 1;
+}
+
+/* As mkvm_x86_pio_in_kernel(), the vCPU's state already in vcpu->arch. */
+static int mkvm_x86_pio_in_kernel_saved(struct mkvm_vcpu *vcpu)
+{
+	return mkvm_x86_pio_device(vcpu) ? mkvm_x86_pio_done(vcpu) : 0;
+}
+
+/**
+ * mkvm_x86_pio_in_kernel() - after mkvm_x86_exit_io() for an IN or OUT:
+ * done in the kernel if an in-kernel device has the port
+ * @vcpu: the vCPU, its state still in the VMCB/VMCS
+ *
+ * Only the PIC pair's ports, with an irqchip; the instruction is completed
+ * as on the next KVM_RUN.  Return: 1 when handled (enter again), 0 for
+ * userspace (KVM_EXIT_IO stays prepared), or -EFAULT.
+ */
+int mkvm_x86_pio_in_kernel(struct mkvm_vcpu *vcpu)
+{
+	int r;
+
+	if (!mkvm_x86_pio_device(vcpu))
+		return 0;
+	mkvm_be->vcpu_save_state(vcpu);
+	r = mkvm_x86_pio_done(vcpu);
+	mkvm_be->vcpu_load_state(vcpu);
+	return r;
 }
 
 /**

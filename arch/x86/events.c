@@ -100,8 +100,9 @@ static void mkvm_nmi_limit(struct mkvm_x86_events *e);
  * @ev: filled in: the event, or MKVM_EVENT_NONE
  *
  * Events already under way go first (exception, NMI, interrupt), then a
- * pending NMI if it is not blocked, then an interrupt of the in-kernel APIC
- * (lapic.c) if the guest can take one.  The chosen event leaves vcpu->arch.ev:
+ * pending NMI if it is not blocked, then, if the guest can take an
+ * interrupt, the PIC's ExtINT (pic.c, acknowledged here) or else an
+ * interrupt of the in-kernel APIC (lapic.c).  The chosen event leaves vcpu->arch.ev:
  * if the exit interrupts its delivery, mkvm_x86_event_interrupted() puts
  * it back.  An NMI chosen here blocks NMIs until IRET; the backend records
  * that (VMX does it in hardware).
@@ -143,7 +144,10 @@ int mkvm_x86_event_next(struct mkvm_vcpu *vcpu, bool nmi_blocked,
 		e->nmi_masked = true;
 		vcpu->stat->nmi_injections++;
 	} else if (vcpu->lapic && !irq_blocked) {
-		vector = mkvm_lapic_take_irq(vcpu);
+		/* ExtINT first, whatever the TPR/PPR (pic.c). */
+		vector = mkvm_pic_take_extint(vcpu);
+		if (vector < 0)
+			vector = mkvm_lapic_take_irq(vcpu);
 		if (vector >= 0) {
 			ev->type = MKVM_EVENT_IRQ;
 			ev->vector = vector;

@@ -2,7 +2,8 @@
 /*
  * The VM-level interrupt controllers of KVM_CREATE_IRQCHIP and the routing
  * of interrupt lines (GSIs) to them, KVM 6.1's model: KVM_IRQ_LINE and
- * KVM_IRQ_LINE_STATUS, KVM_GET/SET_IRQCHIP, and the in-kernel I/O APIC.
+ * KVM_IRQ_LINE_STATUS, KVM_GET/SET_IRQCHIP, and the in-kernel I/O APIC
+ * (the PIC pair is pic.c).
  *
  * Routing is KVM's default table (no KVM_SET_GSI_ROUTING): GSI 0-15 go to
  * PIC pin n and I/O APIC pin n, GSI 16-23 to I/O APIC pin n only, higher
@@ -343,12 +344,9 @@ static int irqchip_set_gsi(struct mkvm_vm *vm, u32 gsi, bool level,
 	struct mkvm_ioapic *io = vm_ioapic(vm);
 	int ret = -1;
 
-	/*
-	 * GSI 0-15 also go to PIC pin @gsi (KVM's default routing): the
-	 * legacy PIC's mkvm_pic_set_irq(vm, gsi, level) joins here, its
-	 * status added to ret with irqchip_status_add().  Not in this tree
-	 * yet.
-	 */
+	/* GSI 0-15: PIC pin @gsi too (pic.c), as KVM's default routing. */
+	if (gsi < 16)
+		ret = irqchip_status_add(ret, mkvm_pic_set_irq(vm, gsi, level));
 	if (gsi < IOAPIC_PINS) {
 		mutex_lock(&io->lock);
 		ret = irqchip_status_add(ret, ioapic_set_irq(vm, io, gsi, level,
@@ -406,8 +404,7 @@ static void ioapic_set(struct mkvm_vm *vm, struct mkvm_ioapic *io,
 /*
  * KVM_GET/SET_IRQCHIP.  As KVM: the argument is read first (-EFAULT),
  * then -ENXIO without an in-kernel irqchip, -EINVAL for a chip id other
- * than 0-2.  Ids 0 and 1 (the PIC pair): -EINVAL while there is no PIC in
- * this tree, what KVM answers for a chip it does not have.
+ * than 0-2.  Ids 0 and 1 are the PIC pair's (pic.c), 2 the I/O APIC's.
  */
 static long irqchip_get_set(struct mkvm_vm *vm, void __user *argp, bool set)
 {
@@ -425,9 +422,15 @@ static long irqchip_get_set(struct mkvm_vm *vm, void __user *argp, bool set)
 	switch (chip->chip_id) {
 	case KVM_IRQCHIP_PIC_MASTER:
 	case KVM_IRQCHIP_PIC_SLAVE:
-		/* No PIC in this tree yet: what KVM says of a chip it lacks. */
-		r = -EINVAL;
-		goto out;
+		if (set)
+			r = mkvm_pic_set_state(vm, chip->chip_id,
+					       &chip->chip.pic);
+		else
+			r = mkvm_pic_get_state(vm, chip->chip_id,
+					       &chip->chip.pic);
+		if (r)
+			goto out;
+		break;
 	case KVM_IRQCHIP_IOAPIC:
 		if (set)
 			ioapic_set(vm, io, &chip->chip.ioapic);
@@ -472,9 +475,12 @@ long mkvm_irqchip_ioctl(struct mkvm_vm *vm, unsigned int ioctl,
 }
 
 /**
- * mkvm_irqchip_create() - KVM_CREATE_IRQCHIP's VM-level chips: the I/O
- * APIC, in its reset state (every pin masked, at 0xfec00000, ID 0)
+ * mkvm_irqchip_create() - KVM_CREATE_IRQCHIP's VM-level chips: the PIC
+ * pair (pic.c) and the I/O APIC, in their reset states (the I/O APIC:
+ * every pin masked, at 0xfec00000, ID 0)
  * @vm: the VM, vm->lock held, no vCPU yet
+ *
+ * vm->ioapic is published last: an ioctl that sees it sees the PIC too.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -483,8 +489,10 @@ int mkvm_irqchip_create(struct mkvm_vm *vm)
 	struct mkvm_ioapic *io = kzalloc(sizeof(*io), GFP_KERNEL_ACCOUNT);
 	unsigned int pin;
 
-	if (!io)
+	if (!io || mkvm_pic_create(vm)) {
+		kfree(io);
 		return -ENOMEM;
+	}
 	mutex_init(&io->lock);
 	io->state.base_address = IOAPIC_BASE;
 	for (pin = 0; pin < IOAPIC_PINS; pin++)
@@ -499,4 +507,5 @@ void mkvm_irqchip_free(struct mkvm_vm *vm)
 {
 	kfree(vm->ioapic);
 	vm->ioapic = NULL;
+	mkvm_pic_free(vm);
 }

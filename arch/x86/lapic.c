@@ -48,8 +48,12 @@
  * vector's TMR bit; their EOI is broadcast to the I/O APIC (lapic_eoi()).
  * mkvm_lapic_deliver() is the one delivery path of the ICR and the I/O APIC.
  *
- * Not in this slice: LINT0/LINT1 inputs (no PIC).  CR8 is the TPR's class
- * (mkvm_lapic_tpr_sync()).
+ * LINT0 takes the PIC's output (pic.c) as ExtINT when LVT0 says so or the
+ * APIC is globally disabled (mkvm_lapic_accept_pic()); events.c asks the
+ * PIC before IRR, and HLT wakes for it.
+ *
+ * Not here: LINT1 (nothing drives it; KVM_NMI is the NMI input).  CR8 is
+ * the TPR's class (mkvm_lapic_tpr_sync()).
  *
  * Context: the register page is written by the vCPU's own thread (vCPU
  * mutex held), except IRR and TMR, which other vCPUs, the I/O APIC and
@@ -110,6 +114,8 @@
 #define LVT_TIMER_PERIODIC	(1U << 17)
 #define LVT_TIMER_DEADLINE	(2U << 17)
 #define SVR_ENABLE		BIT(8)
+#define LVT_DM_MASK		(7U << 8)
+#define LVT_DM_EXTINT		(7U << 8)
 
 /* ICR fields (SDM Vol. 3A, "Interrupt Command Register (ICR)"). */
 #define ICR_VECTOR		0xffU
@@ -922,10 +928,40 @@ int mkvm_lapic_take_irq(struct mkvm_vcpu *vcpu)
 	return v;
 }
 
-/* Is an interrupt waiting for the guest to open its window? */
+/* Is an interrupt (ExtINT or fixed) waiting for the guest to open its window? */
 bool mkvm_lapic_has_irq(struct mkvm_vcpu *vcpu)
 {
-	return vcpu->lapic && lapic_deliverable(vcpu->lapic) >= 0;
+	return vcpu->lapic && (mkvm_pic_has_extint(vcpu) ||
+			       lapic_deliverable(vcpu->lapic) >= 0);
+}
+
+/**
+ * mkvm_lapic_accept_pic() - does LINT0 take the PIC's interrupts?
+ * @vcpu: the vCPU, with a LAPIC
+ *
+ * When LVT0 is unmasked with delivery mode ExtINT (SDM Vol. 3A, "Local
+ * Vector Table"), or the APIC is globally disabled and LINT0 is the INTR
+ * pin again (SDM Vol. 3A, "Enabling or Disabling the Local APIC"): KVM's
+ * rule.  Any context.
+ */
+bool mkvm_lapic_accept_pic(struct mkvm_vcpu *vcpu)
+{
+	u32 lvt0 = reg_get(vcpu->lapic, LAPIC_LVT0);
+
+	if (!lapic_hw_enabled(vcpu))
+		return true;
+	return !(lvt0 & LVT_MASKED) && (lvt0 & LVT_DM_MASK) == LVT_DM_EXTINT;
+}
+
+/**
+ * mkvm_lapic_extint_kick() - the PIC's output rose for @vcpu
+ * @vcpu: a vCPU that accepts PIC interrupts
+ *
+ * Kicks it out of guest mode or HLT, as a new IRR bit does.  Any context.
+ */
+void mkvm_lapic_extint_kick(struct mkvm_vcpu *vcpu)
+{
+	mkvm_lapic_kick(vcpu);
 }
 
 /**
@@ -965,7 +1001,8 @@ static bool lapic_wake(struct mkvm_vcpu *vcpu)
 	struct mkvm_lapic *l = vcpu->lapic;
 
 	return atomic_read(&l->nmi_queued) || vcpu->arch.ev.nmi_pending ||
-	       (l->halt_if && lapic_deliverable(l) >= 0);
+	       (l->halt_if && (lapic_deliverable(l) >= 0 ||
+			       mkvm_pic_has_extint(vcpu)));
 }
 
 /**

@@ -222,6 +222,20 @@ long mkvm_lapic_get_mp_state(struct mkvm_vcpu *vcpu, void __user *argp);
 long mkvm_lapic_set_mp_state(struct mkvm_vcpu *vcpu, void __user *argp);
 u8 mkvm_lapic_tpr_sync(struct mkvm_vcpu *vcpu, u8 hw, u8 *last, u8 mask);
 u8 mkvm_lapic_cr8(struct mkvm_vcpu *vcpu);
+bool mkvm_lapic_accept_pic(struct mkvm_vcpu *vcpu);
+void mkvm_lapic_extint_kick(struct mkvm_vcpu *vcpu);
+
+/* pic.c: the legacy PIC pair (8259A), part of KVM_CREATE_IRQCHIP */
+struct mkvm_vm;
+int mkvm_pic_create(struct mkvm_vm *vm);
+void mkvm_pic_free(struct mkvm_vm *vm);
+int mkvm_pic_set_irq(struct mkvm_vm *vm, unsigned int pin, bool level);
+int mkvm_pic_get_state(struct mkvm_vm *vm, int chip, struct kvm_pic_state *s);
+int mkvm_pic_set_state(struct mkvm_vm *vm, int chip,
+		       const struct kvm_pic_state *s);
+bool mkvm_pic_pio(struct mkvm_vm *vm, u16 port, u8 size, bool in, void *data);
+bool mkvm_pic_has_extint(struct mkvm_vcpu *vcpu);
+int mkvm_pic_take_extint(struct mkvm_vcpu *vcpu);
 
 /*
  * An interrupt message to the local APICs: an ICR's fields, or an I/O
@@ -311,6 +325,7 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
 		  unsigned int nfetched);
 int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu);
+int mkvm_x86_pio_in_kernel(struct mkvm_vcpu *vcpu);
 int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 		       const u8 *fetched, unsigned int nfetched);
 int mkvm_x86_exit_unhandled(struct mkvm_vcpu *vcpu, u64 reason);

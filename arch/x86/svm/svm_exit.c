@@ -174,7 +174,7 @@ static int svm_exit_io(struct mkvm_vcpu *vcpu)
 			 info >> SVM_IOIO_PORT_SHIFT, size,
 			 info & SVM_IOIO_TYPE_IN, svm->vmcb->save.rax,
 			 svm->vmcb->control.exit_info_2);
-	return 0;
+	return mkvm_x86_pio_in_kernel(vcpu);
 }
 
 /* CPUID (0F A2): the guest's CPUID, cpuid.c. */

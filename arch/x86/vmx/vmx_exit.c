@@ -161,7 +161,7 @@ static int vmx_exit_io(struct mkvm_vcpu *vcpu)
 	}
 	mkvm_x86_exit_io(&vcpu->arch, vcpu->run, page_address(vcpu->pio_page),
 			 port, size, in, vmx->gprs.rax, next_rip);
-	return 0;
+	return mkvm_x86_pio_in_kernel(vcpu);
 }
 
 /* CPUID: the guest's CPUID, cpuid.c, for the guest's own CR4. */
