@@ -2,8 +2,9 @@
 /*
  * ioapic_test - the in-kernel I/O APIC of KVM_CREATE_IRQCHIP and the
  * interrupt lines into it, KVM 6.1's model (ioapic.c, irq_comm.c; the
- * 82093AA I/O APIC datasheet).  GSIs 16-23 only: GSIs 0-15 also reach
- * KVM's PIC, which adds its own status.
+ * 82093AA I/O APIC datasheet).  GSIs 16-23, which reach the I/O APIC
+ * alone, but in legacy_gsi: GSIs 0-15 also reach the PIC, which adds its
+ * own status.
  *
  *	errors		KVM_IRQ_LINE(_STATUS), KVM_GET/SET_IRQCHIP without an
  *			irqchip: ENXIO; chip id 3: EINVAL;
@@ -37,6 +38,13 @@
  *			while the vCPU's thread runs the guest with IF=1
  *	halt		vCPU 1 sleeps in HLT; a pin with physical
  *			destination 1 wakes it
+ *	legacy_gsi	GSIs 0-15 reach the PIC and the I/O APIC both: the
+ *			status sums the chips' (KVM's default routing): an
+ *			unmasked PIC pin answers 1 even raised again (its
+ *			request still pending answers 0 after a lowering),
+ *			the masked I/O APIC pin -1, then 0 while its line
+ *			stays high; a masked PIC pin -1 whatever the level,
+ *			so both masked -1
  */
 #include <errno.h>
 #include <pthread.h>
@@ -615,6 +623,31 @@ static void halt(void)
 	kvm_vm_free(vm);
 }
 
+/* --- legacy_gsi --- */
+
+static void legacy_gsi(void)
+{
+	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_ioapic_vm(&vcpu, 1, guest_status);
+
+	/* The PIC after reset: nothing masked.  The I/O APIC: all masked. */
+	TEST_ASSERT_EQ(line_status(vm, 4, 1), 1);	/* 1 + -1 */
+	TEST_ASSERT_EQ(line_status(vm, 4, 1), 1);	/* 1 + 0 (no edge) */
+	TEST_ASSERT_EQ(line_status(vm, 4, 0), 2);	/* lowered: 1 + 1 */
+	TEST_ASSERT_EQ(line_status(vm, 4, 1), 0);	/* PIC: still pending */
+	TEST_ASSERT_EQ(line_status(vm, 4, 0), 2);
+	TEST_ASSERT_EQ(line_status(vm, 12, 1), 1);	/* the slave's pin 4 */
+	/* PIC pin 4 masked (OCW1 by KVM_SET_IRQCHIP): both chips -1. */
+	vm_ioctl(vm, KVM_GET_IRQCHIP, &pic);
+	pic.chip.pic.imr = 1U << 4;
+	vm_ioctl(vm, KVM_SET_IRQCHIP, &pic);
+	TEST_ASSERT_EQ(line_status(vm, 4, 1), -1);
+	TEST_ASSERT_EQ(line_status(vm, 4, 0), 1);	/* -1 (masked) + 1 */
+	TEST_ASSERT_EQ(line_status(vm, 5, 1), 1);	/* pin 5 unmasked */
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(errors),
 	KVM_TEST(regs),
@@ -625,6 +658,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(dest),
 	KVM_TEST(threads),
 	KVM_TEST(halt),
+	KVM_TEST(legacy_gsi),
 };
 
 int main(int argc, char **argv)
