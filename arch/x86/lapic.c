@@ -64,11 +64,11 @@
 #include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/rcuwait.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
-#include <linux/wait.h>
 #include <asm/apicdef.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -142,7 +142,7 @@ struct mkvm_lapic {
 	u8 *regs;			/* the xAPIC page */
 	atomic_t new_irq;		/* IRR set since the last choice */
 	atomic_t nmi_queued;		/* NMIs sent by ICR, for events.c */
-	wait_queue_head_t wq;		/* HLT and wait-for-SIPI sleep here */
+	struct rcuwait wait;		/* HLT and wait-for-SIPI sleep here */
 	u32 mp_state;			/* (u) KVM_MP_STATE_* */
 	unsigned long pending;		/* LAPIC_PEND_INIT, LAPIC_PEND_SIPI */
 	u8 sipi_vector;			/* the last SIPI's, before its bit */
@@ -249,7 +249,7 @@ static void mkvm_lapic_kick(struct mkvm_vcpu *vcpu)
 	cpu = READ_ONCE(vcpu->guest_cpu);
 	if (cpu >= 0 && cpu != raw_smp_processor_id())
 		smp_send_reschedule(cpu);
-	wake_up_interruptible(&l->wq);
+	rcuwait_wake_up(&l->wait);	/* hard-irq safe, even on RT */
 }
 
 /*
@@ -1018,8 +1018,8 @@ int mkvm_lapic_halt_wait(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_lapic *l = vcpu->lapic;
 
-	if (wait_event_interruptible(l->wq, lapic_wake(vcpu) ||
-				     READ_ONCE(l->pending)))
+	if (rcuwait_wait_event(&l->wait, lapic_wake(vcpu) ||
+			       READ_ONCE(l->pending), TASK_INTERRUPTIBLE))
 		return 1;
 	/* An INIT or SIPI is looked at first (mkvm_lapic_before_entry()). */
 	if (lapic_wake(vcpu))
@@ -1122,7 +1122,7 @@ int mkvm_lapic_create(struct mkvm_vcpu *vcpu)
 		return -ENOMEM;
 	}
 	l->vcpu = vcpu;
-	init_waitqueue_head(&l->wq);
+	rcuwait_init(&l->wait);
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	l->timer.function = lapic_timer_fn;
 	lapic_reset(l, false);
@@ -1289,7 +1289,8 @@ int mkvm_lapic_before_entry(struct mkvm_vcpu *vcpu)
 		return mkvm_lapic_halt_wait(vcpu);
 	default:
 		/* Wait for SIPI: nothing but INIT and SIPI wakes it. */
-		wait_event_interruptible(l->wq, READ_ONCE(l->pending));
+		rcuwait_wait_event(&l->wait, READ_ONCE(l->pending),
+				   TASK_INTERRUPTIBLE);
 		return 1;
 	}
 }
@@ -1315,7 +1316,8 @@ int mkvm_lapic_uninit_run(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_lapic *l = vcpu->lapic;
 
-	if (wait_event_interruptible(l->wq, READ_ONCE(l->pending)) == 0)
+	if (rcuwait_wait_event(&l->wait, READ_ONCE(l->pending),
+			       TASK_INTERRUPTIBLE) == 0)
 		mkvm_lapic_accept_events(vcpu);
 	return signal_pending(current) ? -EINTR : -EAGAIN;
 }
