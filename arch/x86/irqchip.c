@@ -348,6 +348,7 @@ static int irqchip_set_gsi(struct mkvm_vm *vm, u32 gsi, bool level,
 	if (gsi < 16)
 		ret = irqchip_status_add(ret, mkvm_pic_set_irq(vm, gsi, level));
 	if (gsi < IOAPIC_PINS) {
+		gsi = array_index_nospec(gsi, IOAPIC_PINS);
 		mutex_lock(&io->lock);
 		ret = irqchip_status_add(ret, ioapic_set_irq(vm, io, gsi, level,
 							     line_status));

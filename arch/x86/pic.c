@@ -38,15 +38,18 @@
  * datasheet effect (masked in-service levels do not hold back lower ones),
  * where KVM only stores the bit.  Like KVM: no single (non-cascaded) mode,
  * ICW3 is read and ignored, the poll word is the level alone (without the
- * datasheet's bit 7), an ICW1 keeps ISR.
+ * datasheet's bit 7), an ICW1 takes out of ISR the levels whose edge
+ * request is pending when a vCPU takes ExtINTs, and leaves the rest.
  *
- * Context: the state is under pic->lock (a spinlock: vCPU threads doing
+ * Context: the state is under pic->lock (a raw spinlock, since the entry
+ * path takes it with preemption off, also on PREEMPT_RT: vCPU threads doing
  * port I/O or taking an ExtINT, and KVM_IRQ_LINE / KVM_SET_IRQCHIP from
  * any thread); output is also read locklessly by the event choice.  The
  * kick after a rising output takes mkvm_vm.lock to walk the vCPUs, so the
  * entry points that can raise it are process context.
  */
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -90,7 +93,7 @@
 enum { PIC_READY, PIC_ICW2, PIC_ICW3, PIC_ICW4 };
 
 struct mkvm_pic {
-	spinlock_t lock;
+	raw_spinlock_t lock;
 	struct mkvm_vm *vm;
 	struct kvm_pic_state chip[2];	/* master, slave */
 	bool output;			/* the master's INT */
@@ -194,7 +197,7 @@ static void pic_unlock(struct mkvm_pic *p)
 	unsigned int i;
 
 	p->rose = false;
-	spin_unlock(&p->lock);
+	raw_spin_unlock(&p->lock);
 	if (!rose)
 		return;
 	mutex_lock(&vm->lock);
@@ -258,10 +261,16 @@ static u8 pic_intack(struct mkvm_pic *p)
  * ICW1: the initialization sequence starts ("Initialization Command
  * Words"): edge sense reset, IMR clear, IR7 lowest, special mask mode off,
  * IRR selected for reading, the ICW4 functions clear when no ICW4 comes.
- * Level-triggered requests stay in IRR; ISR is kept (KVM).
+ * Level-triggered requests stay in IRR.  As KVM 6.1: when a vCPU takes
+ * the PICs' interrupts (@accepted), the levels whose edge request was
+ * pending leave ISR too, so that a guest re-initializing its PIC inside
+ * a handler (kexec, a second init) does not leave them blocked; a poll
+ * command given before stays.
  */
-static void pic_icw1(struct kvm_pic_state *c, u8 val)
+static void pic_icw1(struct kvm_pic_state *c, u8 val, bool accepted)
 {
+	u8 edge_irr = c->irr & ~c->elcr;
+
 	c->init4 = val & ICW1_IC4;
 	c->last_irr = 0;
 	c->irr &= c->elcr;
@@ -269,7 +278,8 @@ static void pic_icw1(struct kvm_pic_state *c, u8 val)
 	c->priority_add = 0;
 	c->special_mask = 0;
 	c->read_reg_select = 0;
-	c->poll = 0;
+	if (accepted)
+		c->isr &= ~edge_irr;
 	if (!c->init4) {
 		c->special_fully_nested_mode = 0;
 		c->auto_eoi = 0;
@@ -314,10 +324,11 @@ static void pic_ocw2(struct mkvm_pic *p, struct kvm_pic_state *c, u8 val)
 	pic_update(p);
 }
 
-static void pic_write_even(struct mkvm_pic *p, struct kvm_pic_state *c, u8 val)
+static void pic_write_even(struct mkvm_pic *p, struct kvm_pic_state *c, u8 val,
+			   bool accepted)
 {
 	if (val & ICW1_INIT) {
-		pic_icw1(c, val);
+		pic_icw1(c, val, accepted);
 		pic_update(p);
 	} else if (val & OCW3_SEL) {
 		if (val & OCW3_POLL)
@@ -399,6 +410,19 @@ static u8 pic_read(struct mkvm_pic *p, struct kvm_pic_state *c, bool odd)
 	return c->read_reg_select ? c->isr : c->irr;
 }
 
+/* Does some vCPU take the PICs' interrupts now (its LINT0)? */
+static bool pic_accepted(struct mkvm_vm *vm)
+{
+	bool r = false;
+	unsigned int i;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < vm->nr_vcpus && !r; i++)
+		r = vm->vcpus[i]->lapic && mkvm_lapic_accept_pic(vm->vcpus[i]);
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
 /* Is [port, port + size) one of the chips' port pairs? */
 static bool pic_port(u16 port, u8 size)
 {
@@ -424,6 +448,7 @@ bool mkvm_pic_pio(struct mkvm_vm *vm, u16 port, u8 size, bool in, void *data)
 {
 	struct mkvm_pic *p = vm->pic;
 	struct kvm_pic_state *c;
+	bool accepted = false;
 	u8 *b = data;
 
 	if (!p || !pic_port(port, size))
@@ -434,7 +459,10 @@ bool mkvm_pic_pio(struct mkvm_vm *vm, u16 port, u8 size, bool in, void *data)
 			memset(data, 0, size);
 		return true;
 	}
-	spin_lock(&p->lock);
+	/* An ICW1 asks whether a vCPU takes ExtINTs (vm->lock: before ours). */
+	if (!in && (port == 0x20 || port == 0xa0) && (*b & ICW1_INIT))
+		accepted = pic_accepted(vm);
+	raw_spin_lock(&p->lock);
 	if (port >= 0x4d0) {
 		c = &p->chip[port & 1];
 		if (in)
@@ -448,7 +476,7 @@ bool mkvm_pic_pio(struct mkvm_vm *vm, u16 port, u8 size, bool in, void *data)
 		else if (port & 1)
 			pic_write_odd(p, c, *b);
 		else
-			pic_write_even(p, c, *b);
+			pic_write_even(p, c, *b, accepted);
 	}
 	pic_unlock(p);
 	return true;
@@ -471,7 +499,8 @@ int mkvm_pic_set_irq(struct mkvm_vm *vm, unsigned int pin, bool level)
 
 	if (!p || pin >= 16)
 		return -EINVAL;
-	spin_lock(&p->lock);
+	pin = array_index_nospec(pin, 16);
+	raw_spin_lock(&p->lock);
 	r = pic_input(&p->chip[pin / 8], pin % 8, level);
 	pic_update(p);
 	pic_unlock(p);
@@ -509,10 +538,10 @@ int mkvm_pic_take_extint(struct mkvm_vcpu *vcpu)
 
 	if (!mkvm_pic_has_extint(vcpu))
 		return -1;
-	spin_lock(&p->lock);
+	raw_spin_lock(&p->lock);
 	vector = pic_intack(p);
 	p->rose = false;
-	spin_unlock(&p->lock);
+	raw_spin_unlock(&p->lock);
 	return vector;
 }
 
@@ -532,9 +561,10 @@ int mkvm_pic_get_state(struct mkvm_vm *vm, int chip, struct kvm_pic_state *s)
 		return -ENXIO;
 	if (chip != KVM_IRQCHIP_PIC_MASTER && chip != KVM_IRQCHIP_PIC_SLAVE)
 		return -EINVAL;
-	spin_lock(&p->lock);
+	chip = array_index_nospec(chip, 2);
+	raw_spin_lock(&p->lock);
 	*s = p->chip[chip];
-	spin_unlock(&p->lock);
+	raw_spin_unlock(&p->lock);
 	return 0;
 }
 
@@ -560,7 +590,8 @@ int mkvm_pic_set_state(struct mkvm_vm *vm, int chip,
 		return -ENXIO;
 	if (chip != KVM_IRQCHIP_PIC_MASTER && chip != KVM_IRQCHIP_PIC_SLAVE)
 		return -EINVAL;
-	spin_lock(&p->lock);
+	chip = array_index_nospec(chip, 2);
+	raw_spin_lock(&p->lock);
 	p->chip[chip] = *s;
 	pic_update(p);
 	pic_unlock(p);
@@ -580,7 +611,7 @@ int mkvm_pic_create(struct mkvm_vm *vm)
 
 	if (!p)
 		return -ENOMEM;
-	spin_lock_init(&p->lock);
+	raw_spin_lock_init(&p->lock);
 	p->vm = vm;
 	p->chip[PIC_MASTER].elcr_mask = PIC_ELCR_MASK_MASTER;
 	p->chip[PIC_SLAVE].elcr_mask = PIC_ELCR_MASK_SLAVE;
