@@ -32,6 +32,10 @@
  *	ocw		string I/O (REP OUTSB of ICW2-ICW4, REP INSB of the
  *			IMR); the poll command; rotation on non-specific EOI
  *			makes the level just served the lowest; specific EOI
+ *	reinit		ICW1 while IR3 is in service (no EOI yet) and another
+ *			edge on it waits in IRR: as KVM, the level of the
+ *			pending edge request leaves ISR with it, and the next
+ *			edge is delivered
  */
 #include <errno.h>
 #include <pthread.h>
@@ -580,6 +584,49 @@ static void ocw(void)
 	kvm_vm_free(vm);
 }
 
+/* --- reinit --- */
+
+static void guest_reinit(void)
+{
+	pic_init(0x01);
+	outb(PIC_M_DATA, (uint8_t)~(1 << 3));
+	aeoi = 1;		/* the handler sends no EOI: IR3 stays in service */
+	asm volatile("sti");
+	GUEST_SYNC(1);		/* host: pulse pin 3 */
+	asm volatile("nop");
+	asm volatile("cli");
+	GUEST_ASSERT_EQ(order[1], 0);	/* no second vector */
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_ASSERT_EQ(pic_read_isr(PIC_M_CMD), 1 << 3);
+	GUEST_SYNC(2);		/* host: pulse pin 3 again: it waits in IRR */
+	GUEST_ASSERT_EQ(pic_read_irr(PIC_M_CMD), 1 << 3);
+	pic_init(0x01);
+	GUEST_ASSERT_EQ(pic_read_isr(PIC_M_CMD), 0);
+	GUEST_ASSERT_EQ(pic_read_irr(PIC_M_CMD), 0);
+	aeoi = 0;
+	outb(PIC_M_DATA, (uint8_t)~(1 << 3));
+	asm volatile("sti");
+	GUEST_SYNC(3);		/* host: pulse pin 3 */
+	asm volatile("nop");
+	asm volatile("cli");
+	GUEST_ASSERT_EQ(irq_count, 2);
+	GUEST_DONE();
+}
+
+static void reinit(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_pic_vm(&vcpu, guest_reinit);
+	int i;
+
+	for (i = 1; i <= 3; i++) {
+		vcpu_run_expect_sync(vcpu, i);
+		irq_pulse(vm, 3);
+	}
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(errors),
 	KVM_TEST(edge),
@@ -592,6 +639,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(apic_off),
 	KVM_TEST(reinject),
 	KVM_TEST(ocw),
+	KVM_TEST(reinit),
 };
 
 int main(int argc, char **argv)
