@@ -393,11 +393,23 @@ static void *ipi_thread(void *arg)
 	return NULL;
 }
 
+/* Both vCPUs in threads of their own until their guests are done. */
+static void run_both(struct kvm_vcpu **vcpus)
+{
+	pthread_t t[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT(!pthread_create(&t[i], NULL, ipi_thread, vcpus[i]),
+			    "pthread_create");
+	for (i = 0; i < 2; i++)
+		TEST_ASSERT(!pthread_join(t[i], NULL), "pthread_join");
+}
+
 static void ipi(void)
 {
 	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm = create_apic_vm(vcpus, 2, guest_ipi);
-	pthread_t t[2];
 	int i;
 
 	vm_install_exception_handler(vm, 2, guest_nmi_handler);
@@ -413,11 +425,7 @@ static void ipi(void)
 
 		vcpu_ioctl(vcpus[1], KVM_SET_MP_STATE, &mp);
 	}
-	for (i = 0; i < 2; i++)
-		TEST_ASSERT(!pthread_create(&t[i], NULL, ipi_thread, vcpus[i]),
-			    "pthread_create");
-	for (i = 0; i < 2; i++)
-		TEST_ASSERT(!pthread_join(t[i], NULL), "pthread_join");
+	run_both(vcpus);
 	kvm_vm_free(vm);
 }
 
@@ -467,18 +475,13 @@ static void broadcast(void)
 	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
 	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm = create_apic_vm(vcpus, 2, guest_broadcast);
-	pthread_t t[2];
 	int i;
 
 	vm_install_exception_handler(vm, VEC_BCAST, guest_bcast_handler);
 	for (i = 0; i < 2; i++)
 		vcpu_args_set(vcpus[i], 1, (uint64_t)i);
 	vcpu_ioctl(vcpus[1], KVM_SET_MP_STATE, &mp);	/* as in ipi */
-	for (i = 0; i < 2; i++)
-		TEST_ASSERT(!pthread_create(&t[i], NULL, ipi_thread, vcpus[i]),
-			    "pthread_create");
-	for (i = 0; i < 2; i++)
-		TEST_ASSERT(!pthread_join(t[i], NULL), "pthread_join");
+	run_both(vcpus);
 	kvm_vm_free(vm);
 }
 
