@@ -36,8 +36,10 @@ i=0
 while read -r t; do
 	[ -n "$t" ] || continue
 	i=$((i + 1))
+	start=$(date +%s)
 	"$dir/$t" >/tmp/upstream.out 2>&1
 	rc=$?
+	echo "# $t: $(($(date +%s) - start)) s"
 	case $rc in
 	0) echo "ok $i $t" ;;
 	4) echo "ok $i $t # SKIP $(grep -m1 SKIP /tmp/upstream.out)" ;;
