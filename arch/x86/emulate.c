@@ -278,9 +278,11 @@ static int mkvm_x86_pio_in_kernel_saved(struct mkvm_vcpu *vcpu);
  * @next_rip: RIP after the instruction
  *
  * OUTS reads its element from seg:rSI (DS unless overridden) now; INS
- * writes its element to ES:rDI when the next KVM_RUN completes it.  With
- * REP, rCX counts down and RIP stays on the instruction until it reaches 0
- * (SDM Vol. 2B, "INS/INSB/INSW/INSD", "OUTS/OUTSB/OUTSW/OUTSD").
+ * writes its element to ES:rDI when the next KVM_RUN completes it.  rSI or
+ * rDI moves on, and with REP rCX counts down, at completion, so that
+ * userspace sees them as before the element, as on KVM; RIP stays on the
+ * instruction until rCX reaches 0 (SDM Vol. 2B, "INS/INSB/INSW/INSD",
+ * "OUTS/OUTSB/OUTSW/OUTSD").
  *
  * Return: 1 to re-enter (REP with rCX already 0, or an element the
  * in-kernel PIC took), 0 for userspace, or -EFAULT.
@@ -291,7 +293,6 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 	struct mkvm_x86_state *st = &vcpu->arch;
 	struct kvm_regs *r = &st->regs;
 	u64 val = 0;
-	s64 step = mkvm_string_step(r, size);
 	u8 addr_size;
 	unsigned int seg = mkvm_string_prefixes(vcpu, MKVM_SEG_DS, &addr_size);
 	u64 mask = mkvm_addr_mask(addr_size);
@@ -300,23 +301,22 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 		r->rip = next_rip;
 		return 1;
 	}
-	if (!in) {
-		if (mkvm_guest_linear_rw(vcpu, mkvm_linear(vcpu, seg,
-							   r->rsi & mask),
-					 &val, size, false))
-			return mkvm_internal_error(vcpu,
-						   KVM_INTERNAL_ERROR_EMULATION);
-		r->rsi = mkvm_reg_add(r->rsi, step, addr_size);
-	}
-	if (rep)
-		r->rcx = mkvm_reg_add(r->rcx, -1, addr_size);
+	if (!in &&
+	    mkvm_guest_linear_rw(vcpu, mkvm_linear(vcpu, seg, r->rsi & mask),
+				 &val, size, false))
+		return mkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 
 	mkvm_x86_exit_io(st, vcpu->run, page_address(vcpu->pio_page), port,
-			 size, in, val,
-			 (rep && (r->rcx & mask)) ? r->rip : next_rip);
-	/* An INS element goes to ES:rDI, not RAX, at completion. */
+			 size, in, val, next_rip);
+	/*
+	 * The registers move at completion, from their values then, as KVM
+	 * shows them: userspace sees rCX/rSI/rDI as before the element and
+	 * may change them (KVM's userspace_io_test changes rCX).
+	 */
 	st->pending.io_size = 0;
-	st->pending.ins_size = in ? size : 0;
+	st->pending.str_size = size;
+	st->pending.str_in = in;
+	st->pending.rep = rep;
 	st->pending.addr_size = addr_size;
 	return mkvm_x86_pio_in_kernel_saved(vcpu);
 }
@@ -696,15 +696,26 @@ int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu)
 		memcpy(&val, data, p.io_size);
 		r->rax = p.io_size == 4 ? val :
 			 (r->rax & ~((1ULL << (p.io_size * 8)) - 1)) | val;
-	} else if (p.exit_reason == KVM_EXIT_IO && p.ins_size) {
+	} else if (p.exit_reason == KVM_EXIT_IO && p.str_size) {
 		u64 mask = mkvm_addr_mask(p.addr_size);
-		s64 step = mkvm_string_step(r, p.ins_size);
+		s64 step = mkvm_string_step(r, p.str_size);
 
-		if (mkvm_guest_linear_rw(vcpu, mkvm_linear(vcpu, MKVM_SEG_ES,
-							   r->rdi & mask),
-					 (void *)data, p.ins_size, true))
-			return -EFAULT;
-		r->rdi = mkvm_reg_add(r->rdi, step, p.addr_size);
+		if (p.str_in) {
+			if (mkvm_guest_linear_rw(vcpu,
+						 mkvm_linear(vcpu, MKVM_SEG_ES,
+							     r->rdi & mask),
+						 (void *)data, p.str_size, true))
+				return -EFAULT;
+			r->rdi = mkvm_reg_add(r->rdi, step, p.addr_size);
+		} else {
+			r->rsi = mkvm_reg_add(r->rsi, step, p.addr_size);
+		}
+		/* REP: RIP stays on the instruction until rCX reaches 0. */
+		if (p.rep) {
+			r->rcx = mkvm_reg_add(r->rcx, -1, p.addr_size);
+			if (r->rcx & mask)
+				return 0;
+		}
 	} else if (p.exit_reason == KVM_EXIT_MMIO &&
 		   p.insn.op == MKVM_INSN_MOVS && p.insn.is_read) {
 		if (mkvm_guest_linear_rw(vcpu, p.movs_dst, vcpu->run->mmio.data,

@@ -44,8 +44,10 @@ struct mkvm_x86_pending {
 	u32 exit_reason;	/* KVM_EXIT_IO or _MMIO; 0: nothing pending */
 	u64 next_rip;		/* where the guest resumes */
 	u8 io_size;		/* IN: bytes into RAX */
-	u8 ins_size;		/* INS: bytes to ES:rDI */
-	u8 addr_size;		/* INS: address size */
+	u8 str_size;		/* INS/OUTS: element size, 0: not a string */
+	bool str_in;		/* INS: the element goes to ES:rDI */
+	bool rep;		/* INS/OUTS with REP: rCX counts down */
+	u8 addr_size;		/* INS/OUTS: address size */
 	struct mkvm_insn insn;	/* MMIO: the decoded instruction */
 	u64 movs_dst;		/* MMIO read by MOVS: where the data goes */
 };
