@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * minikvm-bench - a few micro-benchmarks of the KVM uAPI, run the same way
+ * against minikvm ($MINIKVM_DEV=/dev/minikvm) and real KVM (/dev/kvm) so
+ * that the two can be compared in one boot of a test machine
+ * (scripts/bench.sh; method in Documentation/benchmarks.md).
+ *
+ * Each benchmark is a test case (TAP, one child process each) that prints
+ *
+ *	bench <name> <iterations> <ns-per-op>
+ *
+ * timed on the host with CLOCK_MONOTONIC.  Guest benchmarks first run the
+ * guest to a GUEST_SYNC (VM built, code and stack faulted in), then time
+ * from the KVM_RUN that starts the guest's loop of N operations to the
+ * ucall that ends it; the one ucall is part of the figure (1/N of it).
+ *
+ *	cpuid		CPUID leaf 0: an exit handled in the kernel
+ *	rdmsr		RDMSR IA32_APIC_BASE: intercepted and answered in the
+ *			kernel by both (KVM passes neither it nor MTRRcap
+ *			through on VMX or SVM; minikvm intercepts every MSR)
+ *	pio		OUT to port 0x80, no device there: each one is a
+ *			KVM_EXIT_IO and one KVM_RUN to go on
+ *	mmio		a 4-byte MOV to a gpa without a slot: KVM_EXIT_MMIO,
+ *			through the instruction decoder, one KVM_RUN to go on
+ *	hlt_irq		with KVM_CREATE_IRQCHIP: arm the LAPIC timer one-shot
+ *			with count 1 (divide by 1), STI; HLT; the handler EOIs;
+ *			time per iteration (arm, wake, interrupt, EOI)
+ *	fault_4k	first touch of a fresh 64 MiB slot (MADV_NOHUGEPAGE),
+ *			one byte written per 4 KiB page: time per page
+ *	vm_create	KVM_CREATE_VM + KVM_CREATE_VCPU + mmap of kvm_run,
+ *			then close both (no run): time per VM
+ *	memslot		KVM_SET_USER_MEMORY_REGION of 64 MiB, then its
+ *			deletion (size 0): time per add+remove pair
+ *
+ * MINIKVM_BENCH_SCALE (a percentage, default 100) scales the iteration
+ * counts, for a quick try.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "minikvm/apic.h"
+#include "minikvm/kvm_util.h"
+#include "minikvm/msr_index.h"
+#include "minikvm/processor.h"
+#include "minikvm/test_list.h"
+#include "minikvm/ucall.h"
+#include "minikvm/x86_vm.h"
+
+#define BENCH_PORT	0x80		/* no device behind it in either */
+#define MMIO_GPA	0xc0000000ULL	/* no slot here */
+#define FAULT_GPA	0x40000000ULL	/* the fresh slot of fault_4k */
+#define FAULT_SIZE	(64ULL << 20)
+#define FAULT_SLOT	1
+#define VEC_TIMER	0xec
+
+static uint64_t scaled(uint64_t n)
+{
+	const char *s = getenv("MINIKVM_BENCH_SCALE");
+	uint64_t pct = s ? strtoull(s, NULL, 10) : 100;
+
+	n = n * pct / 100;
+	return n ? n : 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void report(const char *name, uint64_t iters, uint64_t ns)
+{
+	printf("bench %s %llu %.1f\n", name, (unsigned long long)iters,
+	       (double)ns / iters);
+	fflush(stdout);
+}
+
+/*
+ * Runs a guest whose code does GUEST_SYNC(0), then @iters operations that
+ * stay in the kernel, then GUEST_DONE(); reports the time of the second
+ * KVM_RUN.
+ */
+static void bench_in_kernel(const char *name, void *guest_code, uint64_t iters)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	uint64_t t0;
+
+	vcpu_args_set(vcpu, 1, iters);
+	vcpu_run_expect_sync(vcpu, 0);
+	t0 = now_ns();
+	vcpu_run_expect_done(vcpu);
+	report(name, iters, now_ns() - t0);
+	kvm_vm_free(vm);
+}
+
+/* --- cpuid --- */
+
+static void guest_cpuid_loop(uint64_t n)
+{
+	uint32_t a, b, c, d;
+	uint64_t i;
+
+	GUEST_SYNC(0);
+	for (i = 0; i < n; i++)
+		guest_cpuid(0, 0, &a, &b, &c, &d);
+	GUEST_DONE();
+}
+
+static void cpuid(void)
+{
+	bench_in_kernel("cpuid", guest_cpuid_loop, scaled(10000));
+}
+
+/* --- rdmsr --- */
+
+static void guest_rdmsr_loop(uint64_t n)
+{
+	uint64_t i;
+
+	GUEST_SYNC(0);
+	for (i = 0; i < n; i++)
+		rdmsr(MSR_IA32_APICBASE);
+	GUEST_DONE();
+}
+
+static void rdmsr_apic_base(void)
+{
+	bench_in_kernel("rdmsr", guest_rdmsr_loop, scaled(10000));
+}
+
+/* --- pio and mmio: one exit to userspace per operation --- */
+
+static void guest_pio_loop(uint64_t n)
+{
+	uint64_t i;
+
+	GUEST_SYNC(0);
+	for (i = 0; i < n; i++)
+		outb(BENCH_PORT, 0);
+	GUEST_DONE();
+}
+
+static void guest_mmio_loop(uint64_t n)
+{
+	uint64_t i;
+
+	GUEST_SYNC(0);
+	for (i = 0; i < n; i++)
+		*(volatile uint32_t *)MMIO_GPA = 0;
+	GUEST_DONE();
+}
+
+static void bench_user_exit(const char *name, void *guest_code, uint32_t reason,
+			    uint64_t iters)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	uint64_t i, t0, t;
+
+	virt_map(vm, MMIO_GPA, MMIO_GPA, PAGE_SIZE_4K);
+	vcpu_args_set(vcpu, 1, iters);
+	vcpu_run_expect_sync(vcpu, 0);
+	t0 = now_ns();
+	for (i = 0; i < iters; i++) {
+		vcpu_run(vcpu);
+		if (vcpu->run->exit_reason != reason)
+			break;
+	}
+	t = now_ns() - t0;
+	TEST_ASSERT(i == iters, "exit %llu of %llu: reason %u, not %u",
+		    (unsigned long long)i, (unsigned long long)iters,
+		    vcpu->run->exit_reason, reason);
+	/* The last exit's KVM_RUN is timed, GUEST_DONE's is not. */
+	report(name, iters, t);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+static void pio(void)
+{
+	bench_user_exit("pio", guest_pio_loop, KVM_EXIT_IO, scaled(10000));
+}
+
+static void mmio(void)
+{
+	bench_user_exit("mmio", guest_mmio_loop, KVM_EXIT_MMIO, scaled(10000));
+}
+
+/* --- hlt_irq --- */
+
+static volatile uint64_t timer_irqs;
+
+static void guest_timer_handler(struct ex_regs *regs)
+{
+	(void)regs;
+	timer_irqs++;
+	apic_write(APIC_EOI, 0);
+}
+
+static void guest_hlt_irq_loop(uint64_t n)
+{
+	uint64_t i;
+
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TDCR, 0xb);		/* divide by 1 */
+	apic_write(APIC_LVTT, VEC_TIMER);	/* one-shot */
+	GUEST_SYNC(0);
+	for (i = 0; i < n; i++) {
+		apic_write(APIC_TMICT, 1);
+		/* STI's shadow: the interrupt comes after HLT, waking it. */
+		while (timer_irqs == i)
+			asm volatile("sti; hlt; cli" : : : "memory");
+	}
+	GUEST_ASSERT_EQ(timer_irqs, n);
+	GUEST_DONE();
+}
+
+static void hlt_irq(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create();
+	uint64_t iters = scaled(2000), t0;
+
+	vm_userspace_mem_region_add(vm, 0, 0, 0, GUEST_MEM_SIZE);
+	kvm_vm_elf_load(vm, "/proc/self/exe");
+	vm_init_long_mode(vm);
+	vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	vcpu = vm_vcpu_add_long_mode(vm, 0, guest_hlt_irq_loop);
+	vm_install_exception_handler(vm, VEC_TIMER, guest_timer_handler);
+	virt_pg_map_flags(vm, APIC_GPA, APIC_GPA, PTE_RW);
+	vcpu_args_set(vcpu, 1, iters);
+	vcpu_run_expect_sync(vcpu, 0);
+	t0 = now_ns();
+	vcpu_run_expect_done(vcpu);
+	report("hlt_irq", iters, now_ns() - t0);
+	kvm_vm_free(vm);
+}
+
+/* --- fault_4k --- */
+
+static void guest_touch(uint64_t base, uint64_t size)
+{
+	uint64_t p;
+
+	GUEST_SYNC(0);
+	for (p = base; p < base + size; p += PAGE_SIZE_4K)
+		*(volatile uint8_t *)p = 1;
+	GUEST_DONE();
+}
+
+static void fault_4k(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_touch);
+	uint64_t size = scaled(FAULT_SIZE / PAGE_SIZE_4K) * PAGE_SIZE_4K;
+	void *mem;
+	uint64_t t0, t;
+
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(mem != MAP_FAILED, "mmap of %llu bytes",
+		    (unsigned long long)size);
+	/* 4 KiB pages on the host too, whatever THP's setting. */
+	madvise(mem, size, MADV_NOHUGEPAGE);
+	vm_set_user_memory_region(vm, FAULT_SLOT, 0, FAULT_GPA, size, mem);
+	virt_map(vm, FAULT_GPA, FAULT_GPA, size);
+	vcpu_args_set(vcpu, 2, FAULT_GPA, size);
+	vcpu_run_expect_sync(vcpu, 0);
+	t0 = now_ns();
+	vcpu_run_expect_done(vcpu);
+	t = now_ns() - t0;
+	report("fault_4k", size / PAGE_SIZE_4K, t);
+	kvm_vm_free(vm);
+	munmap(mem, size);
+}
+
+/* --- vm_create and memslot --- */
+
+static void vm_create_destroy(void)
+{
+	int kvm_fd = open_kvm_dev();
+	int run_size = kvm_vcpu_mmap_size();
+	uint64_t iters = scaled(200), i, t0;
+
+	t0 = now_ns();
+	for (i = 0; i < iters; i++) {
+		int vm_fd = __kvm_create_vm(kvm_fd, 0);
+		int vcpu_fd;
+		void *run;
+
+		TEST_ASSERT(vm_fd >= 0, "KVM_CREATE_VM");
+		vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
+		TEST_ASSERT(vcpu_fd >= 0, "KVM_CREATE_VCPU");
+		run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   vcpu_fd, 0);
+		TEST_ASSERT(run != MAP_FAILED, "mmap of kvm_run");
+		munmap(run, run_size);
+		close(vcpu_fd);
+		close(vm_fd);
+	}
+	report("vm_create", iters, now_ns() - t0);
+	close(kvm_fd);
+}
+
+static void memslot(void)
+{
+	struct kvm_vm *vm = vm_create();
+	uint64_t iters = scaled(1000), i, t0;
+	void *mem;
+
+	mem = mmap(NULL, FAULT_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(mem != MAP_FAILED, "mmap of 64 MiB");
+	t0 = now_ns();
+	for (i = 0; i < iters; i++) {
+		vm_set_user_memory_region(vm, FAULT_SLOT, 0, FAULT_GPA,
+					  FAULT_SIZE, mem);
+		vm_set_user_memory_region(vm, FAULT_SLOT, 0, FAULT_GPA, 0,
+					  mem);
+	}
+	report("memslot", iters, now_ns() - t0);
+	kvm_vm_free(vm);
+	munmap(mem, FAULT_SIZE);
+}
+
+static const struct kvm_test tests[] = {
+	KVM_TEST(cpuid),
+	{ "rdmsr", rdmsr_apic_base },
+	KVM_TEST(pio),
+	KVM_TEST(mmio),
+	KVM_TEST(hlt_irq),
+	KVM_TEST(fault_4k),
+	{ "vm_create", vm_create_destroy },
+	KVM_TEST(memslot),
+};
+
+int main(int argc, char **argv)
+{
+	return kvm_test_main(argc, argv, tests, ARRAY_SIZE(tests), true);
+}
