@@ -22,6 +22,9 @@
  *			KVM_EXIT_IO and one KVM_RUN to go on
  *	mmio		a 4-byte MOV to a gpa without a slot: KVM_EXIT_MMIO,
  *			through the instruction decoder, one KVM_RUN to go on
+ *	run_immediate	KVM_RUN with kvm_run->immediate_exit set: -EINTR
+ *			at once, the guest not entered (the system call and
+ *			the ioctl's fixed costs)
  *	hlt_irq		with KVM_CREATE_IRQCHIP: arm the LAPIC timer one-shot
  *			with count 1 (divide by 1), STI; HLT; the handler EOIs;
  *			time per iteration (arm, wake, interrupt, EOI)
@@ -31,10 +34,14 @@
  *			then close both (no run): time per VM
  *	memslot		KVM_SET_USER_MEMORY_REGION of 64 MiB, then its
  *			deletion (size 0): time per add+remove pair
+ *	cpuid_trace, pio_trace
+ *			cpuid and pio with minikvm's exit trace on (skipped
+ *			elsewhere), and where a round trip's cycles go
  *
  * MINIKVM_BENCH_SCALE (a percentage, default 100) scales the iteration
  * counts, for a quick try.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +51,7 @@
 #include <unistd.h>
 
 #include "minikvm/apic.h"
+#include "minikvm/kvm_trace.h"
 #include "minikvm/kvm_util.h"
 #include "minikvm/msr_index.h"
 #include "minikvm/processor.h"
@@ -83,21 +91,76 @@ static void report(const char *name, uint64_t iters, uint64_t ns)
 }
 
 /*
+ * The *_trace variants (minikvm only) run with the exit trace on, a ring
+ * big enough for every exit, so that the figure against the plain one is
+ * the trace's cost.  Afterwards the records of the timed exits say where
+ * the time of one round trip goes, in TSC cycles: from the exit to the
+ * next entry (or to KVM_RUN's return) and from one exit to the next.
+ */
+#define TRACE_RECORDS	16384
+
+static void trace_on(struct kvm_vcpu *vcpu, struct kvm_trace *t)
+{
+	kvm_trace_map(t, vcpu_get_exit_trace_fd(vcpu, TRACE_RECORDS));
+}
+
+/* Sums, over the records of kernel (!@user) or userspace (@user) exits
+ * but the first, the handling cycles and the TSC from the previous such
+ * record; prints the means. */
+static void trace_split(const char *name, struct kvm_trace *t, bool user)
+{
+	struct minikvm_trace_record rec;
+	uint64_t n = 0, cycles = 0, gap = 0, prev = 0;
+
+	while (kvm_trace_next(t, &rec)) {
+		if (!!(rec.flags & MINIKVM_TRACE_USERSPACE) != user)
+			continue;
+		if (prev) {
+			cycles += rec.cycles;
+			gap += rec.tsc - prev;
+			n++;
+		}
+		prev = rec.tsc;
+	}
+	TEST_ASSERT(n, "no %s exit in the trace", user ? "userspace" : "kernel");
+	ksft_print_msg("%s: %llu exits; per exit %.1f TSC cycles from the exit to %s, %.1f from one exit to the next\n",
+		       name, (unsigned long long)n, (double)cycles / n,
+		       user ? "KVM_RUN's return" : "the next entry",
+		       (double)gap / n);
+	kvm_trace_unmap(t);
+	close(t->fd);
+}
+
+static void require_trace(bool trace)
+{
+	if (trace)
+		TEST_REQUIRE(kvm_check_cap(MINIKVM_CAP_EXIT_TRACE) == 1);
+}
+
+/*
  * Runs a guest whose code does GUEST_SYNC(0), then @iters operations that
  * stay in the kernel, then GUEST_DONE(); reports the time of the second
  * KVM_RUN.
  */
-static void bench_in_kernel(const char *name, void *guest_code, uint64_t iters)
+static void bench_in_kernel(const char *name, void *guest_code, uint64_t iters,
+			    bool trace)
 {
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	struct kvm_vm *vm;
+	struct kvm_trace t;
 	uint64_t t0;
 
+	require_trace(trace);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	if (trace)
+		trace_on(vcpu, &t);
 	vcpu_args_set(vcpu, 1, iters);
 	vcpu_run_expect_sync(vcpu, 0);
 	t0 = now_ns();
 	vcpu_run_expect_done(vcpu);
 	report(name, iters, now_ns() - t0);
+	if (trace)
+		trace_split(name, &t, false);
 	kvm_vm_free(vm);
 }
 
@@ -116,7 +179,12 @@ static void guest_cpuid_loop(uint64_t n)
 
 static void cpuid(void)
 {
-	bench_in_kernel("cpuid", guest_cpuid_loop, scaled(10000));
+	bench_in_kernel("cpuid", guest_cpuid_loop, scaled(10000), false);
+}
+
+static void cpuid_trace(void)
+{
+	bench_in_kernel("cpuid_trace", guest_cpuid_loop, scaled(10000), true);
 }
 
 /* --- rdmsr --- */
@@ -133,7 +201,7 @@ static void guest_rdmsr_loop(uint64_t n)
 
 static void rdmsr_apic_base(void)
 {
-	bench_in_kernel("rdmsr", guest_rdmsr_loop, scaled(10000));
+	bench_in_kernel("rdmsr", guest_rdmsr_loop, scaled(10000), false);
 }
 
 /* --- pio and mmio: one exit to userspace per operation --- */
@@ -159,19 +227,25 @@ static void guest_mmio_loop(uint64_t n)
 }
 
 static void bench_user_exit(const char *name, void *guest_code, uint32_t reason,
-			    uint64_t iters)
+			    uint64_t iters, bool trace)
 {
 	struct kvm_vcpu *vcpu;
-	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	struct kvm_vm *vm;
+	struct kvm_trace tr;
 	uint64_t i, t0, t;
 
+	require_trace(trace);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	if (trace)
+		trace_on(vcpu, &tr);
 	virt_map(vm, MMIO_GPA, MMIO_GPA, PAGE_SIZE_4K);
 	vcpu_args_set(vcpu, 1, iters);
 	vcpu_run_expect_sync(vcpu, 0);
 	t0 = now_ns();
+	/* Plain ioctl(): nothing of the library's between two runs. */
 	for (i = 0; i < iters; i++) {
-		vcpu_run(vcpu);
-		if (vcpu->run->exit_reason != reason)
+		if (ioctl(vcpu->fd, KVM_RUN, NULL) ||
+		    vcpu->run->exit_reason != reason)
 			break;
 	}
 	t = now_ns() - t0;
@@ -181,17 +255,50 @@ static void bench_user_exit(const char *name, void *guest_code, uint32_t reason,
 	/* The last exit's KVM_RUN is timed, GUEST_DONE's is not. */
 	report(name, iters, t);
 	vcpu_run_expect_done(vcpu);
+	if (trace)
+		trace_split(name, &tr, true);
 	kvm_vm_free(vm);
 }
 
 static void pio(void)
 {
-	bench_user_exit("pio", guest_pio_loop, KVM_EXIT_IO, scaled(10000));
+	bench_user_exit("pio", guest_pio_loop, KVM_EXIT_IO, scaled(10000), false);
+}
+
+static void pio_trace(void)
+{
+	bench_user_exit("pio_trace", guest_pio_loop, KVM_EXIT_IO, scaled(10000),
+			true);
 }
 
 static void mmio(void)
 {
-	bench_user_exit("mmio", guest_mmio_loop, KVM_EXIT_MMIO, scaled(10000));
+	bench_user_exit("mmio", guest_mmio_loop, KVM_EXIT_MMIO, scaled(10000),
+			false);
+}
+
+/*
+ * --- run_immediate: KVM_RUN with immediate_exit, -EINTR without entering
+ * the guest: the system call and the ioctl's way in and out ---
+ */
+
+static void run_immediate(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_pio_loop);
+	uint64_t iters = scaled(10000), i, t0, t;
+
+	vcpu->run->immediate_exit = 1;
+	t0 = now_ns();
+	for (i = 0; i < iters; i++) {
+		if (ioctl(vcpu->fd, KVM_RUN, NULL) != -1 || errno != EINTR)
+			break;
+	}
+	t = now_ns() - t0;
+	TEST_ASSERT(i == iters, "KVM_RUN %llu with immediate_exit: not -EINTR",
+		    (unsigned long long)i);
+	report("run_immediate", iters, t);
+	kvm_vm_free(vm);
 }
 
 /* --- hlt_irq --- */
@@ -336,10 +443,13 @@ static const struct kvm_test tests[] = {
 	{ "rdmsr", rdmsr_apic_base },
 	KVM_TEST(pio),
 	KVM_TEST(mmio),
+	KVM_TEST(run_immediate),
 	KVM_TEST(hlt_irq),
 	KVM_TEST(fault_4k),
 	{ "vm_create", vm_create_destroy },
 	KVM_TEST(memslot),
+	KVM_TEST(cpuid_trace),
+	KVM_TEST(pio_trace),
 };
 
 int main(int argc, char **argv)
