@@ -68,11 +68,11 @@ esac
 tr -d '\r' <"$OUT/console.txt" | awk -v machine="$MACHINE" -v clock="$CLOCK" \
 	-v date="$(date -u '+%Y-%m-%d')" '
 BEGIN {
-	order = "cpuid rdmsr pio mmio run_immediate hlt_irq fault_4k vm_create memslot"
+	order = "cpuid rdmsr pio mmio run_immediate hlt_irq fault_4k fault_thp vm_create memslot"
 	n = split(order, names, " ")
 	target["cpuid"] = 0.5; target["rdmsr"] = 0.5
 	target["pio"] = 0.8; target["mmio"] = 1.0
-	target["fault_4k"] = 1.0; target["vm_create"] = 1.0
+	target["fault_4k"] = 1.0; target["fault_thp"] = 0.5; target["vm_create"] = 1.0
 }
 $1 == "benchdev" && $3 == "bench" && NF == 6 {
 	dev = ($2 == "/dev/kvm") ? "kvm" : "minikvm"
@@ -120,7 +120,8 @@ END {
 	exit missing ? 1 : 0
 }' >"$OUT/table" || rc=1
 # Where the cycles of a traced round trip go (bench.c trace_split()).
-tr -d '\r' <"$OUT/console.txt" | sed -n 's/^# \(cpuid_trace\|pio_trace\): /# \1: /p' >>"$OUT/table"
+tr -d '\r' <"$OUT/console.txt" | sed -n 's/^# \(cpuid_trace\|pio_trace\|transparent_hugepage\)/# \1/p' |
+	awk '!seen[$0]++' >>"$OUT/table"
 cat "$OUT/table"
 grep -E '^[a-z]+/[a-z]+: [0-9]+ passed' "$OUT/run.log" || true
 if [ "$rc" -ne 0 ]; then

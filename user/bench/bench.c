@@ -30,6 +30,9 @@
  *			time per iteration (arm, wake, interrupt, EOI)
  *	fault_4k	first touch of a fresh 64 MiB slot (MADV_NOHUGEPAGE),
  *			one byte written per 4 KiB page: time per page
+ *	fault_thp	the same with the slot's memory 2 MiB aligned and
+ *			MADV_HUGEPAGE: transparent huge pages where the host
+ *			kernel gives them (its THP mode is printed)
  *	vm_create	KVM_CREATE_VM + KVM_CREATE_VCPU + mmap of kvm_run,
  *			then close both (no run): time per VM
  *	memslot		KVM_SET_USER_MEMORY_REGION of 64 MiB, then its
@@ -44,6 +47,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -363,20 +367,44 @@ static void guest_touch(uint64_t base, uint64_t size)
 	GUEST_DONE();
 }
 
-static void fault_4k(void)
+/* Prints the THP mode ("always [madvise] never") of the machine. */
+static void print_thp_mode(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = 0;
+	ksft_print_msg("transparent_hugepage/enabled: %s\n",
+		       buf[0] ? buf : "(none)");
+}
+
+/*
+ * Touches a fresh slot of FAULT_SIZE, backed by 4 KiB pages
+ * (MADV_NOHUGEPAGE) or, @huge, by transparent huge pages where the host
+ * gives them (2 MiB aligned, MADV_HUGEPAGE).
+ */
+static void bench_fault(const char *name, bool huge)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_touch);
 	uint64_t size = scaled(FAULT_SIZE / PAGE_SIZE_4K) * PAGE_SIZE_4K;
-	void *mem;
-	uint64_t t0, t;
+	uint64_t map_size = size + (2ULL << 20), t0, t;
+	uint8_t *map, *mem;
 
-	mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	TEST_ASSERT(mem != MAP_FAILED, "mmap of %llu bytes",
-		    (unsigned long long)size);
-	/* 4 KiB pages on the host too, whatever THP's setting. */
-	madvise(mem, size, MADV_NOHUGEPAGE);
+	TEST_ASSERT(map != MAP_FAILED, "mmap of %llu bytes",
+		    (unsigned long long)map_size);
+	mem = (uint8_t *)(((uintptr_t)map + (2ULL << 20) - 1) &
+			  ~((2ULL << 20) - 1));
+	madvise(mem, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	if (huge)
+		print_thp_mode();
 	vm_set_user_memory_region(vm, FAULT_SLOT, 0, FAULT_GPA, size, mem);
 	virt_map(vm, FAULT_GPA, FAULT_GPA, size);
 	vcpu_args_set(vcpu, 2, FAULT_GPA, size);
@@ -384,9 +412,19 @@ static void fault_4k(void)
 	t0 = now_ns();
 	vcpu_run_expect_done(vcpu);
 	t = now_ns() - t0;
-	report("fault_4k", size / PAGE_SIZE_4K, t);
+	report(name, size / PAGE_SIZE_4K, t);
 	kvm_vm_free(vm);
-	munmap(mem, size);
+	munmap(map, map_size);
+}
+
+static void fault_4k(void)
+{
+	bench_fault("fault_4k", false);
+}
+
+static void fault_thp(void)
+{
+	bench_fault("fault_thp", true);
 }
 
 /* --- vm_create and memslot --- */
@@ -446,6 +484,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(run_immediate),
 	KVM_TEST(hlt_irq),
 	KVM_TEST(fault_4k),
+	KVM_TEST(fault_thp),
 	{ "vm_create", vm_create_destroy },
 	KVM_TEST(memslot),
 	KVM_TEST(cpuid_trace),
