@@ -81,13 +81,13 @@ $1 == "benchdev" && $3 == "bench" && NF == 6 {
 }
 END {
 	printf "# %s, %s, ns per operation (%s)\n", machine, date, clock
-	printf "%-10s %8s %14s %14s %7s %8s\n", "benchmark", "iters",
+	printf "%-13s %8s %14s %14s %7s %8s\n", "benchmark", "iters",
 		"minikvm", "kvm", "ratio", "target"
 	missing = 0
 	for (i = 1; i <= n; i++) {
 		b = names[i]
 		if (!((("minikvm", b) in ns) && (("kvm", b) in ns))) {
-			printf "%-10s %8s %14s %14s %7s %8s\n", b, "-",
+			printf "%-13s %8s %14s %14s %7s %8s\n", b, "-",
 				(("minikvm", b) in ns) ? ns["minikvm", b] : "missing",
 				(("kvm", b) in ns) ? ns["kvm", b] : "missing", "-", "-"
 			missing++
@@ -100,7 +100,7 @@ END {
 				    r <= target[b] ? "met" : "MISSED")
 		else
 			t = "-"
-		printf "%-10s %8d %14.1f %14.1f %7.2f  %s\n", b, iters[b], m, k, r, t
+		printf "%-13s %8d %14.1f %14.1f %7.2f  %s\n", b, iters[b], m, k, r, t
 	}
 	# The exit trace: minikvm only, against the same benchmark without.
 	printf "# minikvm exit trace on, against off (target: at most +10%%)\n"
