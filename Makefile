@@ -4,13 +4,16 @@
 #
 #   make              module + userspace library, runner and selftests
 #   make module       minikvm.ko only (kbuild: make -C $(KDIR) M=$(CURDIR))
-#   make user         build/user/libminikvm.a and build/bin/minikvm-run
+#   make user         build/user/libminikvm.a, build/bin/minikvm-run, -stat, -bench
 #   make selftests    build/selftests/* (static) and build/unit/* (cmocka)
 #   make check        every test: unit tests, then both test machines
 #   make demo         the main job: boot the SVM test machine, show minikvm
 #   make diffrun      differential run on the SVM test machine: every selftest's
 #                     exits on minikvm and on KVM, compared (scripts/diffrun.sh;
 #                     DIFFRUN_MACHINE=vmx for Bochs)
+#   make bench        benchmarks, minikvm against KVM in one boot of the SVM
+#                     test machine (scripts/bench.sh; BENCH_MACHINE=vmx for
+#                     Bochs)
 #   make clean
 #
 # KDIR: the running kernel's build directory when it exists, else the newest
@@ -26,7 +29,7 @@ endif
 
 O := $(CURDIR)/build
 
-.PHONY: all module user selftests unit check demo diffrun clean
+.PHONY: all module user selftests unit check demo diffrun bench clean
 
 all: module user selftests
 
@@ -53,6 +56,10 @@ demo:
 DIFFRUN_MACHINE ?= svm
 diffrun:
 	scripts/diffrun.sh --machine $(DIFFRUN_MACHINE)
+
+BENCH_MACHINE ?= svm
+bench:
+	scripts/bench.sh --machine $(BENCH_MACHINE)
 
 clean:
 	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
