@@ -38,6 +38,11 @@
  *			while the vCPU's thread runs the guest with IF=1
  *	halt		vCPU 1 sleeps in HLT; a pin with physical
  *			destination 1 wakes it
+ *	rtc		GSI 8 (the RTC) with KVM_IRQ_LINE_STATUS: an edge
+ *			while the vCPU owes the last one's EOI is coalesced
+ *			(0); KVM_SET_LAPIC without the vector in IRR/ISR ends
+ *			the debt (the next edge is delivered, 1), with it
+ *			restores it (0 again)
  *	legacy_gsi	GSIs 0-15 reach the PIC and the I/O APIC both: the
  *			status sums the chips' (KVM's default routing): an
  *			unmasked PIC pin answers 1 even raised again (its
@@ -623,6 +628,59 @@ static void halt(void)
 	kvm_vm_free(vm);
 }
 
+/* --- rtc --- */
+
+#define VEC_RTC		0x74
+
+static void guest_rtc(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	redir_set(8, VEC_RTC, 0);	/* edge, physical APIC ID 0 */
+	GUEST_SYNC(1);			/* IF stays clear: IRR keeps it */
+	GUEST_DONE();
+}
+
+/* Set or clear @vector in the IRR of @vcpu's APIC with KVM_SET_LAPIC. */
+static void lapic_irr(struct kvm_vcpu *vcpu, uint8_t vector, bool set)
+{
+	struct kvm_lapic_state s;
+	uint32_t *w;
+
+	vcpu_ioctl(vcpu, KVM_GET_LAPIC, &s);
+	w = (uint32_t *)&s.regs[0x200 + (vector / 32) * 16];
+	if (set)
+		*w |= 1U << (vector % 32);
+	else
+		*w &= ~(1U << (vector % 32));
+	vcpu_ioctl(vcpu, KVM_SET_LAPIC, &s);
+}
+
+static void rtc(void)
+{
+	struct kvm_irqchip pic = { .chip_id = KVM_IRQCHIP_PIC_SLAVE };
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_ioapic_vm(&vcpu, 1, guest_rtc);
+
+	vcpu_run_expect_sync(vcpu, 1);
+	/* GSI 8 is also the slave PIC's pin 0: masked, it answers -1. */
+	vm_ioctl(vm, KVM_GET_IRQCHIP, &pic);
+	pic.chip.pic.imr = 1;
+	vm_ioctl(vm, KVM_SET_IRQCHIP, &pic);
+	TEST_ASSERT_EQ(line_status(vm, 8, 1), 1);	/* into IRR */
+	TEST_ASSERT_EQ(line_status(vm, 8, 0), 1);
+	TEST_ASSERT_EQ(line_status(vm, 8, 1), 0);	/* EOI owed */
+	TEST_ASSERT_EQ(line_status(vm, 8, 0), 1);
+	lapic_irr(vcpu, VEC_RTC, false);
+	TEST_ASSERT_EQ(line_status(vm, 8, 1), 1);	/* debt gone */
+	TEST_ASSERT_EQ(line_status(vm, 8, 0), 1);
+	lapic_irr(vcpu, VEC_RTC, false);
+	lapic_irr(vcpu, VEC_RTC, true);
+	TEST_ASSERT_EQ(line_status(vm, 8, 1), 0);	/* owed again */
+	TEST_ASSERT_EQ(line_status(vm, 8, 0), 1);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 /* --- legacy_gsi --- */
 
 static void legacy_gsi(void)
@@ -658,6 +716,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(dest),
 	KVM_TEST(threads),
 	KVM_TEST(halt),
+	KVM_TEST(rtc),
 	KVM_TEST(legacy_gsi),
 };
 

@@ -34,7 +34,8 @@
  *
  * The RTC's GSI 8 with KVM_IRQ_LINE_STATUS: as KVM, an edge there is
  * "coalesced" (status 0) until every local APIC that accepted the last one
- * has EOIed it, so that userspace can compensate lost ticks.
+ * has EOIed it, so that userspace can compensate lost ticks; KVM_SET_LAPIC
+ * and KVM_SET_IRQCHIP rebuild that record from the APICs' IRR and ISR.
  *
  * Locking: KVM_IRQ_LINE may come from any thread while vCPUs run.  The
  * I/O APIC's state is under its mutex (process context only: ioctls, MMIO
@@ -326,6 +327,52 @@ void mkvm_ioapic_eoi(struct mkvm_vcpu *vcpu, u8 vector, bool level)
 	mutex_unlock(&io->lock);
 }
 
+/*
+ * The RTC's tracking for one vCPU after its APIC state changed from outside
+ * (KVM_SET_LAPIC) or the I/O APIC's did (KVM_SET_IRQCHIP): the vCPU owes an
+ * EOI for the RTC's vector when its APIC, named by pin 8's entry, has the
+ * vector in IRR or ISR (KVM's __rtc_irq_eoi_tracking_restore_one()).
+ */
+static void rtc_restore_one(struct mkvm_ioapic *io, struct mkvm_vcpu *vcpu)
+{
+	typeof(io->state.redirtbl[0]) *e = &io->state.redirtbl[RTC_GSI];
+	int owed;
+	bool was;
+
+	if (!vcpu->lapic)
+		return;
+	owed = mkvm_lapic_rtc_pending(vcpu, e->fields.dest_id,
+				      e->fields.dest_mode, e->fields.vector);
+	was = test_bit(vcpu->id, io->rtc_map);
+	if (owed < 0 || owed == was)
+		return;
+	if (owed) {
+		__set_bit(vcpu->id, io->rtc_map);
+		io->rtc_vector[vcpu->id] = e->fields.vector;
+		io->rtc_pending_eoi++;
+	} else {
+		__clear_bit(vcpu->id, io->rtc_map);
+		if (io->rtc_pending_eoi > 0)
+			io->rtc_pending_eoi--;
+	}
+}
+
+/**
+ * mkvm_ioapic_rtc_restore() - KVM_SET_LAPIC changed @vcpu's IRR and ISR:
+ * the RTC's coalescing follows them
+ * @vcpu: the vCPU (its mutex held)
+ */
+void mkvm_ioapic_rtc_restore(struct mkvm_vcpu *vcpu)
+{
+	struct mkvm_ioapic *io = vm_ioapic(vcpu->vm);
+
+	if (!io)
+		return;
+	mutex_lock(&io->lock);
+	rtc_restore_one(io, vcpu);
+	mutex_unlock(&io->lock);
+}
+
 /* Sum of the statuses of the chips on a GSI, as KVM's kvm_set_irq(). */
 static int irqchip_status_add(int sum, int r)
 {
@@ -390,13 +437,18 @@ static void ioapic_set(struct mkvm_vm *vm, struct mkvm_ioapic *io,
 		       const struct kvm_ioapic_state *s)
 {
 	unsigned long irr = s->irr;
-	unsigned int pin;
+	unsigned int pin, i;
 
 	mutex_lock(&io->lock);
 	io->state = *s;
 	io->state.irr = 0;
 	io->irr_delivered = 0;
 	rtc_eoi_reset(io);
+	/* Rebuilt from the APICs, as KVM (ioapic->lock, then vm->lock). */
+	mutex_lock(&vm->lock);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		rtc_restore_one(io, vm->vcpus[i]);
+	mutex_unlock(&vm->lock);
 	for_each_set_bit(pin, &irr, IOAPIC_PINS)
 		ioapic_set_irq(vm, io, pin, true, true);
 	mutex_unlock(&io->lock);

@@ -433,6 +433,31 @@ static bool lapic_dest_match(struct mkvm_vcpu *t,
 	return (reg_get(t->lapic, LAPIC_ID) >> 24) == (irq->dest & 0xff);
 }
 
+/**
+ * mkvm_lapic_rtc_pending() - for the I/O APIC's RTC tracking: is @vector,
+ * sent to @dest (@logical), still to be EOIed by @vcpu's APIC?
+ * @vcpu: the vCPU, with a LAPIC
+ * @dest: the redirection entry's destination (an I/O APIC message)
+ * @logical: its destination mode
+ * @vector: its vector
+ *
+ * Return: -1 when the destination does not name the vCPU, else whether
+ * the vector is in its IRR or ISR (KVM's rule).
+ */
+int mkvm_lapic_rtc_pending(struct mkvm_vcpu *vcpu, u32 dest, bool logical,
+			   u8 vector)
+{
+	struct mkvm_lapic *l = vcpu->lapic;
+	struct mkvm_apic_irq irq = { .dest = dest, .logical = logical };
+
+	if (!lapic_dest_match(vcpu, &irq, 0xff))
+		return -1;
+	return test_bit(vector % 32, (unsigned long *)lapic_vec_word(l,
+							LAPIC_IRR, vector)) ||
+	       test_bit(vector % 32, (unsigned long *)lapic_vec_word(l,
+							LAPIC_ISR, vector));
+}
+
 /*
  * The broadcast ID for a message from @src: all ones of the sender's mode
  * for an IPI; 0xff for an I/O APIC message (@src NULL), which reaches
@@ -1207,6 +1232,8 @@ long mkvm_lapic_set(struct mkvm_vcpu *vcpu, void __user *argp)
 	reg_set(l, LAPIC_TMCCT, 0);
 	lapic_update_ppr(l);
 	lapic_timer_start_count(l);
+	/* The RTC's EOI tracking follows the new IRR/ISR, as KVM. */
+	mkvm_ioapic_rtc_restore(vcpu);
 	atomic_set(&l->new_irq, 1);
 	return 0;
 }

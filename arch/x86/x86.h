@@ -224,6 +224,8 @@ long mkvm_lapic_get_mp_state(struct mkvm_vcpu *vcpu, void __user *argp);
 long mkvm_lapic_set_mp_state(struct mkvm_vcpu *vcpu, void __user *argp);
 u8 mkvm_lapic_tpr_sync(struct mkvm_vcpu *vcpu, u8 hw, u8 *last, u8 mask);
 u8 mkvm_lapic_cr8(struct mkvm_vcpu *vcpu);
+int mkvm_lapic_rtc_pending(struct mkvm_vcpu *vcpu, u32 dest, bool logical,
+			   u8 vector);
 bool mkvm_lapic_accept_pic(struct mkvm_vcpu *vcpu);
 void mkvm_lapic_extint_kick(struct mkvm_vcpu *vcpu);
 
@@ -277,6 +279,7 @@ long mkvm_irqchip_ioctl(struct mkvm_vm *vm, unsigned int ioctl,
 bool mkvm_ioapic_mmio(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 		      void *data, unsigned int len);
 void mkvm_ioapic_eoi(struct mkvm_vcpu *vcpu, u8 vector, bool level);
+void mkvm_ioapic_rtc_restore(struct mkvm_vcpu *vcpu);
 
 /* cpuid.c */
 enum { MKVM_EAX, MKVM_EBX, MKVM_ECX, MKVM_EDX };
