@@ -239,7 +239,7 @@ static int lapic_deliverable(struct mkvm_lapic *l)
  *
  * Any context.  Pairs with mkvm_lapic_entry_check().
  */
-static void mkvm_lapic_kick(struct mkvm_vcpu *vcpu)
+void mkvm_lapic_kick(struct mkvm_vcpu *vcpu)
 {
 	struct mkvm_lapic *l = vcpu->lapic;
 	int cpu;
@@ -976,17 +976,6 @@ bool mkvm_lapic_accept_pic(struct mkvm_vcpu *vcpu)
 	if (!lapic_hw_enabled(vcpu))
 		return true;
 	return !(lvt0 & LVT_MASKED) && (lvt0 & LVT_DM_MASK) == LVT_DM_EXTINT;
-}
-
-/**
- * mkvm_lapic_extint_kick() - the PIC's output rose for @vcpu
- * @vcpu: a vCPU that accepts PIC interrupts
- *
- * Kicks it out of guest mode or HLT, as a new IRR bit does.  Any context.
- */
-void mkvm_lapic_extint_kick(struct mkvm_vcpu *vcpu)
-{
-	mkvm_lapic_kick(vcpu);
 }
 
 /**

@@ -186,29 +186,35 @@ static void pic_update(struct mkvm_pic *p)
 	WRITE_ONCE(p->output, out);
 }
 
+/* The first vCPU whose LINT0 takes the PICs' interrupts now; vm->lock held. */
+static struct mkvm_vcpu *pic_acceptor(struct mkvm_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i]->lapic && mkvm_lapic_accept_pic(vm->vcpus[i]))
+			return vm->vcpus[i];
+	return NULL;
+}
+
 /*
  * Unlock; after a rising output kick the first vCPU that takes PIC
- * interrupts, as KVM does.
+ * interrupts, as KVM does (out of guest mode or HLT, as a new IRR bit).
  */
 static void pic_unlock(struct mkvm_pic *p)
 {
 	struct mkvm_vm *vm = p->vm;
+	struct mkvm_vcpu *t;
 	bool rose = p->rose;
-	unsigned int i;
 
 	p->rose = false;
 	raw_spin_unlock(&p->lock);
 	if (!rose)
 		return;
 	mutex_lock(&vm->lock);
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		struct mkvm_vcpu *t = vm->vcpus[i];
-
-		if (t->lapic && mkvm_lapic_accept_pic(t)) {
-			mkvm_lapic_extint_kick(t);
-			break;
-		}
-	}
+	t = pic_acceptor(vm);
+	if (t)
+		mkvm_lapic_kick(t);
 	mutex_unlock(&vm->lock);
 }
 
@@ -413,12 +419,10 @@ static u8 pic_read(struct mkvm_pic *p, struct kvm_pic_state *c, bool odd)
 /* Does some vCPU take the PICs' interrupts now (its LINT0)? */
 static bool pic_accepted(struct mkvm_vm *vm)
 {
-	bool r = false;
-	unsigned int i;
+	bool r;
 
 	mutex_lock(&vm->lock);
-	for (i = 0; i < vm->nr_vcpus && !r; i++)
-		r = vm->vcpus[i]->lapic && mkvm_lapic_accept_pic(vm->vcpus[i]);
+	r = pic_acceptor(vm);
 	mutex_unlock(&vm->lock);
 	return r;
 }

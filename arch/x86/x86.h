@@ -227,7 +227,7 @@ u8 mkvm_lapic_cr8(struct mkvm_vcpu *vcpu);
 int mkvm_lapic_rtc_pending(struct mkvm_vcpu *vcpu, u32 dest, bool logical,
 			   u8 vector);
 bool mkvm_lapic_accept_pic(struct mkvm_vcpu *vcpu);
-void mkvm_lapic_extint_kick(struct mkvm_vcpu *vcpu);
+void mkvm_lapic_kick(struct mkvm_vcpu *vcpu);
 
 /* pic.c: the legacy PIC pair (8259A), part of KVM_CREATE_IRQCHIP */
 struct mkvm_vm;
