@@ -100,6 +100,25 @@ struct mkvm_vm_stat {
 	u64 memslot_updates;	/* successful KVM_SET_USER_MEMORY_REGION */
 };
 
+/*
+ * Where a vCPU's registers are current: the backend moves them between
+ * vcpu->arch and its VMCB/VMCS only when someone needs them on the other
+ * side (mkvm_vcpu_sync_arch(), mkvm_vcpu_sync_be()), so that a KVM_RUN
+ * that returns for a port I/O and comes back moves a dozen registers, not
+ * the whole state.
+ *  ARCH: vcpu->arch holds everything; the backend's copy is stale.
+ *  REGS: vcpu->arch holds the "run registers" (kvm_regs, CR8, the STI/MOV SS
+ *        shadow: what KVM_RUN's completion of an exit and kvm_run's
+ *        if_flag/cr8 need); the backend holds the rest (segments, control
+ *        and debug registers...).  KVM_RUN leaves a vCPU so.
+ *  BE:   the backend holds everything, as while the guest runs.
+ */
+enum mkvm_state_home {
+	MKVM_STATE_ARCH,
+	MKVM_STATE_REGS,
+	MKVM_STATE_BE,
+};
+
 struct mkvm_vcpu {
 	struct mkvm_vm *vm;	/* (c) owning VM; the vCPU fd holds a ref */
 	u32 id;			/* (c) KVM_CREATE_VCPU argument (APIC ID) */
@@ -107,6 +126,7 @@ struct mkvm_vcpu {
 	struct kvm_run *run;	/* (c) mmap page 0, shared with userspace */
 	struct page *pio_page;	/* (c) mmap page 1, I/O string data */
 	struct mkvm_x86_state arch;	/* (u) architectural register state */
+	enum mkvm_state_home state;	/* (u) where arch's registers are current */
 	int last_cpu;		/* (u) physical CPU of the last VM-entry */
 	/*
 	 * Guest mode, for kicks (kmod/kick.c): the CPU the vCPU is entering
@@ -213,8 +233,10 @@ struct mkvm_backend {
 	/*
 	 * Optional: INIT the vCPU (mkvm_x86_init_event() and the vendor's
 	 * state), its state in vcpu->arch; loads it into the vCPU as
-	 * vcpu_load_state does.  Without it: mkvm_x86_init_event() and
-	 * vcpu_reset.  Process context, vCPU mutex held.
+	 * vcpu_load_state does, and leaves vcpu->state ARCH (both copies
+	 * agree, and the caller may change vcpu->arch further).  Without it:
+	 * mkvm_x86_init_event() and vcpu_reset.  Process context, vCPU mutex
+	 * held.
 	 */
 	void (*vcpu_init_event)(struct mkvm_vcpu *vcpu);
 	/*
@@ -234,11 +256,17 @@ struct mkvm_backend {
 	 */
 	int (*vcpu_run)(struct mkvm_vcpu *vcpu);
 	/*
-	 * Move the architectural state in (before the first entry of a
-	 * KVM_RUN) and out (when KVM_RUN returns).
+	 * Move the architectural state (see enum mkvm_state_home), setting
+	 * vcpu->state.  vcpu_load_state: all of vcpu->arch into the vCPU
+	 * (BE); from REGS, only the run registers, the rest being current
+	 * there already.  vcpu_save_state: all of it back into vcpu->arch
+	 * (ARCH); from REGS, the run registers go in first; from ARCH,
+	 * nothing.  vcpu_save_regs: from BE, the run registers only (REGS),
+	 * at the end of KVM_RUN.
 	 */
 	void (*vcpu_load_state)(struct mkvm_vcpu *vcpu);
 	void (*vcpu_save_state)(struct mkvm_vcpu *vcpu);
+	void (*vcpu_save_regs)(struct mkvm_vcpu *vcpu);
 	/*
 	 * Map guest frame @gfn to the pinned host @page in the nested page
 	 * tables (NPT/EPT), read-only unless @writable; 0 or -ENOMEM.  Drop
@@ -337,6 +365,20 @@ static inline void mkvm_guest_mode_exit(struct mkvm_vcpu *vcpu)
 
 /* kmod/run.c */
 long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu);
+
+/* All of the vCPU's registers into vcpu->arch, to be read or changed. */
+static inline void mkvm_vcpu_sync_arch(struct mkvm_vcpu *vcpu)
+{
+	if (vcpu->state != MKVM_STATE_ARCH)
+		mkvm_be->vcpu_save_state(vcpu);
+}
+
+/* All of the vCPU's registers into the VMCB/VMCS, to enter the guest. */
+static inline void mkvm_vcpu_sync_be(struct mkvm_vcpu *vcpu)
+{
+	if (vcpu->state != MKVM_STATE_BE)
+		mkvm_be->vcpu_load_state(vcpu);
+}
 
 /* kmod/stats.c */
 int mkvm_stats_init(void);

@@ -82,6 +82,10 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	/* Like KVM: the exit userspace handled completes even now. */
 	stepped = vcpu->arch.pending.exit_reason &&
 		  (vcpu->arch.regs.rflags & X86_EFLAGS_TF);
+	/* The run registers are in vcpu->arch; some cases need the rest. */
+	if (stepped || mkvm_x86_complete_needs_all(vcpu) ||
+	    mkvm_lapic_uninitialized(vcpu))
+		mkvm_vcpu_sync_arch(vcpu);
 	r = mkvm_x86_complete_exit(vcpu);
 	if (r)
 		return r;
@@ -106,7 +110,7 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		mkvm_run_post(vcpu);
 		return r;
 	}
-	mkvm_be->vcpu_load_state(vcpu);
+	mkvm_vcpu_sync_be(vcpu);
 	/* The guest's FPU state is the task's until KVM_RUN returns. */
 	mkvm_x86_fpu_load(vcpu);
 	run->exit_reason = KVM_EXIT_UNKNOWN;
@@ -121,6 +125,8 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		/* INIT/SIPI, HLT, wait-for-SIPI (arch/x86/lapic.c). */
 		if (mkvm_lapic_before_entry(vcpu))
 			continue;
+		/* A handler may have left the state in vcpu->arch. */
+		mkvm_vcpu_sync_be(vcpu);
 		r = mkvm_be->vcpu_run(vcpu);
 		if (r <= 0)
 			break;
@@ -132,7 +138,9 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	if (r == 0)
 		mkvm_stat_user_exit(vcpu);
 	mkvm_x86_fpu_put(vcpu);
-	mkvm_be->vcpu_save_state(vcpu);
+	/* The rest stays in the VMCB/VMCS until someone needs it. */
+	if (vcpu->state == MKVM_STATE_BE)
+		mkvm_be->vcpu_save_regs(vcpu);
 	mkvm_run_post(vcpu);
 	return r;
 }

@@ -112,6 +112,14 @@ static long mkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		return mkvm_vcpu_trace_fd(vcpu, argp);
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
+	/*
+	 * KVM_RUN leaves part of the registers in the VMCB/VMCS (enum
+	 * mkvm_state_home); every other ioctl but the few that touch no
+	 * register finds them all in vcpu->arch.
+	 */
+	if (ioctl != KVM_RUN && ioctl != KVM_INTERRUPT && ioctl != KVM_NMI &&
+	    ioctl != KVM_GET_STATS_FD && ioctl != KVM_GET_TSC_KHZ)
+		mkvm_vcpu_sync_arch(vcpu);
 
 	switch (ioctl) {
 	case KVM_GET_REGS:

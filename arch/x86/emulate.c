@@ -597,7 +597,9 @@ int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 		r = mkvm_x86_mmio(vcpu, gpa, fetched, nfetched);
 		if (!r && !slot)
 			r = mkvm_x86_mmio_in_kernel(vcpu);
-		mkvm_be->vcpu_load_state(vcpu);
+		/* To userspace: the state stays in vcpu->arch till KVM_RUN. */
+		if (r)
+			mkvm_be->vcpu_load_state(vcpu);
 		return r;
 	}
 	r = mkvm_pin_gfn(vm, slot, gfn, write, &page, &writable);
@@ -670,6 +672,24 @@ int mkvm_x86_fail_entry(struct mkvm_vcpu *vcpu, u64 hw_reason, u32 rule_id,
 	pr_info_ratelimited("vCPU %u: VM entry refused, hardware reason %#llx: %s\n",
 			    vcpu->id, hw_reason, fe->text);
 	return 0;
+}
+
+/**
+ * mkvm_x86_complete_needs_all() - does completing the pending exit need
+ * more than the run registers (enum mkvm_state_home)?
+ * @vcpu: the vCPU
+ *
+ * String I/O and a MOVS that read MMIO reach guest memory through the
+ * segments and the guest's paging; a REP STOS/MOVS may end its interrupt
+ * shadow without moving RIP, which only a whole load tells VMX.
+ */
+bool mkvm_x86_complete_needs_all(const struct mkvm_vcpu *vcpu)
+{
+	const struct mkvm_x86_pending *p = &vcpu->arch.pending;
+
+	return (p->exit_reason == KVM_EXIT_IO && p->str_size) ||
+	       (p->exit_reason == KVM_EXIT_MMIO &&
+		(p->insn.op == MKVM_INSN_MOVS || p->insn.op == MKVM_INSN_STOS));
 }
 
 /**

@@ -329,6 +329,7 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 		       bool rep, u64 next_rip);
 int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
 		  unsigned int nfetched);
+bool mkvm_x86_complete_needs_all(const struct mkvm_vcpu *vcpu);
 int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu);
 int mkvm_x86_pio_in_kernel(struct mkvm_vcpu *vcpu);
 int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,

@@ -140,6 +140,7 @@ const struct mkvm_backend svm_backend = {
 	.vcpu_free = svm_vcpu_free,
 	.vcpu_load_state = svm_vcpu_load_state,
 	.vcpu_save_state = svm_vcpu_save_state,
+	.vcpu_save_regs = svm_vcpu_save_regs,
 	.vcpu_run = svm_vcpu_run,
 	.map_gfn = svm_npt_map,
 	.unmap_range = svm_npt_unmap_range,

@@ -79,6 +79,7 @@ int svm_vcpu_create(struct mkvm_vcpu *vcpu);
 void svm_vcpu_free(struct mkvm_vcpu *vcpu);
 void svm_vcpu_load_state(struct mkvm_vcpu *vcpu);
 void svm_vcpu_save_state(struct mkvm_vcpu *vcpu);
+void svm_vcpu_save_regs(struct mkvm_vcpu *vcpu);
 void svm_vcpu_init_event(struct mkvm_vcpu *vcpu);
 int svm_vcpu_run(struct mkvm_vcpu *vcpu);
 int svm_percpu_setup(void);

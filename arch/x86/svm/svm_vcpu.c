@@ -189,7 +189,10 @@ void svm_vcpu_init_event(struct mkvm_vcpu *vcpu)
 	svm->nmi_singlestep = false;
 	mkvm_x86_init_event(&vcpu->arch, vcpu->id);
 	svm_vcpu_reset(vcpu);
+	vcpu->state = MKVM_STATE_ARCH;	/* all of it new */
 	svm_vcpu_load_state(vcpu);
+	/* Both copies agree; the caller may go on changing vcpu->arch (SIPI). */
+	vcpu->state = MKVM_STATE_ARCH;
 }
 
 /* kvm_segment <-> VMCB segment (APM Vol. 2, "Segment State in the VMCB"). */
@@ -224,15 +227,48 @@ static void svm_seg_out(struct kvm_segment *s, const struct vmcb_seg *v)
 	s->unusable = !s->present;
 }
 
+/*
+ * The run registers (enum mkvm_state_home) into the VMCB: the GPRs, RIP,
+ * RSP, RFLAGS, CR8 and the interrupt shadow.
+ */
+static void svm_load_regs(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	struct vmcb_save *v = &svm->vmcb->save;
+	const struct kvm_regs *r = &vcpu->arch.regs;
+	u64 cr8 = vcpu->arch.sregs.cr8;
+
+	/* RFLAGS come from vcpu->arch, which never holds a step's TF. */
+	svm_nmi_step_cut(vcpu, false);
+	/* With V_INTR_MASKING, MOV CR8 reads and writes V_TPR (APM Vol. 2). */
+	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl &
+				      ~SVM_V_TPR_MASK) | (cr8 & SVM_V_TPR_MASK);
+	svm->vmcb->control.int_state = vcpu->arch.ev.shadow ? SVM_INT_SHADOW : 0;
+	v->rflags = r->rflags;
+	v->rip = r->rip;
+	v->rsp = r->rsp;
+	v->rax = r->rax;
+
+	svm->gprs = (struct svm_gprs) {
+		.rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi,
+		.rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9,
+		.r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13,
+		.r14 = r->r14, .r15 = r->r15,
+	};
+}
+
 /* mkvm_backend.vcpu_load_state: the architectural state into the VMCB. */
 void svm_vcpu_load_state(struct mkvm_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = vcpu->be;
 	struct vmcb_save *v = &svm->vmcb->save;
-	const struct kvm_regs *r = &vcpu->arch.regs;
 	const struct kvm_sregs *s = &vcpu->arch.sregs;
 
-	svm_nmi_step_cut(vcpu, false);
+	if (vcpu->state == MKVM_STATE_REGS) {
+		svm_load_regs(vcpu);
+		vcpu->state = MKVM_STATE_BE;
+		return;
+	}
 	svm_seg_in(&v->cs, &s->cs);
 	svm_seg_in(&v->ds, &s->ds);
 	svm_seg_in(&v->es, &s->es);
@@ -254,51 +290,19 @@ void svm_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	v->cr2 = s->cr2;
 	v->cr3 = s->cr3;
 	v->cr4 = s->cr4;
-	/* With V_INTR_MASKING, MOV CR8 reads and writes V_TPR (APM Vol. 2). */
-	svm->vmcb->control.int_ctl = (svm->vmcb->control.int_ctl &
-				      ~SVM_V_TPR_MASK) | (s->cr8 & SVM_V_TPR_MASK);
-	svm->vmcb->control.int_state = vcpu->arch.ev.shadow ? SVM_INT_SHADOW : 0;
-	v->rflags = r->rflags;
-	v->rip = r->rip;
-	v->rsp = r->rsp;
-	v->rax = r->rax;
-
-	svm->gprs = (struct svm_gprs) {
-		.rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx, .rsi = r->rsi,
-		.rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9,
-		.r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13,
-		.r14 = r->r14, .r15 = r->r15,
-	};
+	svm_load_regs(vcpu);
 	svm_debug_load(vcpu);
+	vcpu->state = MKVM_STATE_BE;
 }
 
-/* mkvm_backend.vcpu_save_state: the VMCB back into the architectural state. */
-void svm_vcpu_save_state(struct mkvm_vcpu *vcpu)
+/* mkvm_backend.vcpu_save_regs: the run registers back from the VMCB. */
+void svm_vcpu_save_regs(struct mkvm_vcpu *vcpu)
 {
 	struct svm_vcpu *svm = vcpu->be;
 	const struct vmcb_save *v = &svm->vmcb->save;
 	struct kvm_regs *r = &vcpu->arch.regs;
-	struct kvm_sregs *s = &vcpu->arch.sregs;
-	u64 cd_nw = s->cr0 & (X86_CR0_CD | X86_CR0_NW);
 
-	svm_seg_out(&s->cs, &v->cs);
-	svm_seg_out(&s->ds, &v->ds);
-	svm_seg_out(&s->es, &v->es);
-	svm_seg_out(&s->fs, &v->fs);
-	svm_seg_out(&s->gs, &v->gs);
-	svm_seg_out(&s->ss, &v->ss);
-	svm_seg_out(&s->tr, &v->tr);
-	svm_seg_out(&s->ldt, &v->ldtr);
-	s->gdt.base = v->gdtr.base;
-	s->gdt.limit = v->gdtr.limit;
-	s->idt.base = v->idtr.base;
-	s->idt.limit = v->idtr.limit;
-	s->efer = v->efer & ~EFER_SVME;
-	s->cr0 = v->cr0 | cd_nw;
-	s->cr2 = v->cr2;
-	s->cr3 = v->cr3;
-	s->cr4 = v->cr4;
-	s->cr8 = svm->vmcb->control.int_ctl & SVM_V_TPR_MASK;
+	vcpu->arch.sregs.cr8 = svm->vmcb->control.int_ctl & SVM_V_TPR_MASK;
 	vcpu->arch.ev.shadow = (svm->vmcb->control.int_state & SVM_INT_SHADOW) ?
 			       KVM_X86_SHADOW_INT_STI | KVM_X86_SHADOW_INT_MOV_SS : 0;
 	r->rflags = svm_guest_rflags(vcpu);
@@ -319,7 +323,42 @@ void svm_vcpu_save_state(struct mkvm_vcpu *vcpu)
 	r->r13 = svm->gprs.r13;
 	r->r14 = svm->gprs.r14;
 	r->r15 = svm->gprs.r15;
+	vcpu->state = MKVM_STATE_REGS;
+}
+
+/* mkvm_backend.vcpu_save_state: the VMCB back into the architectural state. */
+void svm_vcpu_save_state(struct mkvm_vcpu *vcpu)
+{
+	struct svm_vcpu *svm = vcpu->be;
+	const struct vmcb_save *v = &svm->vmcb->save;
+	struct kvm_sregs *s = &vcpu->arch.sregs;
+	u64 cd_nw = s->cr0 & (X86_CR0_CD | X86_CR0_NW);
+
+	if (vcpu->state == MKVM_STATE_ARCH)
+		return;
+	/* From REGS, vcpu->arch's run registers are the newer ones. */
+	if (vcpu->state == MKVM_STATE_REGS)
+		svm_load_regs(vcpu);
+	svm_seg_out(&s->cs, &v->cs);
+	svm_seg_out(&s->ds, &v->ds);
+	svm_seg_out(&s->es, &v->es);
+	svm_seg_out(&s->fs, &v->fs);
+	svm_seg_out(&s->gs, &v->gs);
+	svm_seg_out(&s->ss, &v->ss);
+	svm_seg_out(&s->tr, &v->tr);
+	svm_seg_out(&s->ldt, &v->ldtr);
+	s->gdt.base = v->gdtr.base;
+	s->gdt.limit = v->gdtr.limit;
+	s->idt.base = v->idtr.base;
+	s->idt.limit = v->idtr.limit;
+	s->efer = v->efer & ~EFER_SVME;
+	s->cr0 = v->cr0 | cd_nw;
+	s->cr2 = v->cr2;
+	s->cr3 = v->cr3;
+	s->cr4 = v->cr4;
+	svm_vcpu_save_regs(vcpu);
 	svm_debug_save(vcpu);
+	vcpu->state = MKVM_STATE_ARCH;
 }
 
 /*

@@ -428,6 +428,7 @@ const struct mkvm_backend vmx_backend = {
 	.vcpu_init_event = vmx_vcpu_init_event,
 	.vcpu_load_state = vmx_vcpu_load_state,
 	.vcpu_save_state = vmx_vcpu_save_state,
+	.vcpu_save_regs = vmx_vcpu_save_regs,
 	.vcpu_run = vmx_vcpu_run,
 	.map_gfn = vmx_ept_map,
 	.unmap_range = vmx_ept_unmap_range,

@@ -161,6 +161,7 @@ void vmx_vcpu_free(struct mkvm_vcpu *vcpu);
 void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu);
 void vmx_vcpu_init_event(struct mkvm_vcpu *vcpu);
 void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu);
+void vmx_vcpu_save_regs(struct mkvm_vcpu *vcpu);
 int vmx_vcpu_run(struct mkvm_vcpu *vcpu);
 int vmx_vmcs_get(struct mkvm_vcpu *vcpu);
 int vmx_vmcs_put(struct mkvm_vcpu *vcpu);

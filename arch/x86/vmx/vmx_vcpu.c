@@ -658,14 +658,12 @@ int vmx_load_pdptes(struct mkvm_vcpu *vcpu, u64 cr3)
 	return r;
 }
 
-/**
- * vmx_vcpu_load_state() - mkvm_backend.vcpu_load_state
- * @vcpu: the vCPU
- *
- * The general-purpose registers go to the vCPU now; the rest is written to
- * the VMCS before the next entry, where the VMCS is current.
+/*
+ * The run registers (enum mkvm_state_home) into the vCPU: the GPRs, RIP,
+ * RSP, RFLAGS, CR2 and CR8.  A RIP moved from outside ends an STI or MOV
+ * SS shadow (vmx_prepare_entry()).
  */
-void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
+static void vmx_load_regs(struct mkvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
 	const struct kvm_regs *r = &vcpu->arch.regs;
@@ -677,13 +675,8 @@ void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
 		.r9 = r->r9, .r10 = r->r10, .r11 = r->r11, .r12 = r->r12,
 		.r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
 	};
-	/*
-	 * RIP moved from outside: an STI or MOV SS shadow is over.  Else the
-	 * shadow is vcpu->arch.ev's (vmx_event_load()), which already lost
-	 * one an instruction skipped here ended (vmx_event_save()), and which
-	 * userspace may have set since (KVM_SET_VCPU_EVENTS).
-	 */
-	vmx->clear_blocking = r->rip != vmx->rip;
+	if (r->rip != vmx->rip)
+		vmx->clear_blocking = true;
 	vmx->rip = r->rip;
 	vmx->rsp = r->rsp;
 	vmx->rflags = r->rflags;
@@ -691,10 +684,38 @@ void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	/* With an in-kernel APIC, keep TPR[3:0] while CR8 is unchanged. */
 	if (!vcpu->lapic || (s->cr8 & 0xf) != vmx->vapic[VMX_VAPIC_TPR] >> 4)
 		vmx->vapic[VMX_VAPIC_TPR] = (s->cr8 & 0xf) << 4;
+}
+
+/**
+ * vmx_vcpu_load_state() - mkvm_backend.vcpu_load_state
+ * @vcpu: the vCPU
+ *
+ * The general-purpose registers go to the vCPU now; the rest is written to
+ * the VMCS before the next entry, where the VMCS is current.
+ */
+void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = vcpu->be;
+	const struct kvm_sregs *s = &vcpu->arch.sregs;
+
+	/*
+	 * RIP moved from outside: an STI or MOV SS shadow is over.  Else the
+	 * shadow is vcpu->arch.ev's (vmx_event_load()), which already lost
+	 * one an instruction skipped here ended (vmx_event_save()), and which
+	 * userspace may have set since (KVM_SET_VCPU_EVENTS).
+	 */
+	vmx->clear_blocking = false;
+	vmx_load_regs(vcpu);
+	if (vcpu->state == MKVM_STATE_REGS) {
+		/* The rest is current in the VMCS: the shadow goes by RIP. */
+		vcpu->state = MKVM_STATE_BE;
+		return;
+	}
 	if (vmx_pae_paging(s))
 		vmx_load_pdptes(vcpu, s->cr3);
 	vmx_debug_load(vcpu);
 	vmx->state_dirty = true;
+	vcpu->state = MKVM_STATE_BE;
 }
 
 /**
@@ -710,7 +731,10 @@ void vmx_vcpu_init_event(struct mkvm_vcpu *vcpu)
 
 	mkvm_x86_init_event(&vcpu->arch, vcpu->id);
 	vmx->flush_tlb = true;
+	vcpu->state = MKVM_STATE_ARCH;	/* all of it new */
 	vmx_vcpu_load_state(vcpu);
+	/* Both copies agree; the caller may go on changing vcpu->arch (SIPI). */
+	vcpu->state = MKVM_STATE_ARCH;
 }
 
 /* The registers vcpu->arch holds beyond the GPRs, into the VMCS. */
@@ -746,13 +770,13 @@ static void vmx_write_sregs(struct mkvm_vcpu *vcpu)
 }
 
 /**
- * vmx_vcpu_save_state() - mkvm_backend.vcpu_save_state
+ * vmx_vcpu_save_regs() - mkvm_backend.vcpu_save_regs
  * @vcpu: the vCPU
  *
- * The VMCS (and the vCPU's cached registers) back into vcpu->arch.  On a
- * VMCS failure the segment state stays as it was; the vCPU is failed.
+ * The run registers back into vcpu->arch, from the vCPU's cached copies
+ * (no VMREAD); and the interrupt shadow and NMI blocking, read at the exit.
  */
-void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu)
+void vmx_vcpu_save_regs(struct mkvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
 	struct kvm_regs *r = &vcpu->arch.regs;
@@ -776,6 +800,28 @@ void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu)
 		vmx_event_save(vcpu, vmx->clear_blocking ?
 			       vmx->blocking & ~VMX_BLOCKING_STI_MOV_SS :
 			       vmx->blocking);
+	vcpu->state = MKVM_STATE_REGS;
+}
+
+/**
+ * vmx_vcpu_save_state() - mkvm_backend.vcpu_save_state
+ * @vcpu: the vCPU
+ *
+ * The VMCS (and the vCPU's cached registers) back into vcpu->arch.  On a
+ * VMCS failure the segment state stays as it was; the vCPU is failed.
+ */
+void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = vcpu->be;
+	struct kvm_sregs *s = &vcpu->arch.sregs;
+
+	if (vcpu->state == MKVM_STATE_ARCH)
+		return;
+	/* From REGS, vcpu->arch's run registers are the newer ones. */
+	if (vcpu->state == MKVM_STATE_REGS)
+		vmx_load_regs(vcpu);
+	vmx_vcpu_save_regs(vcpu);
+	vcpu->state = MKVM_STATE_ARCH;
 	if (vmx->state_dirty || vmx->failed || vmx_vmcs_get(vcpu))
 		return;
 	VMX_SEG_READ(VMCS_SEG_ES, &s->es);
