@@ -103,6 +103,8 @@ static int mkvm_slot_delete(struct mkvm_vm *vm, struct mkvm_memslot *old)
 	mkvm_unpin_range(vm, old->base_gfn, old->npages);
 	mkvm_dirty_log_disable(old);
 	xa_erase(&vm->slots, old->id);
+	if (vm->last_slot == old)
+		vm->last_slot = NULL;
 	vm->nr_slot_pages -= old->npages;
 	kfree(old);
 	return 0;
@@ -231,6 +233,7 @@ void mkvm_memslots_free(struct mkvm_vm *vm)
 		mkvm_dirty_log_disable(slot);
 		kfree(slot);
 	}
+	vm->last_slot = NULL;
 	xa_destroy(&vm->slots);
 	xa_destroy(&vm->pinned);
 }
@@ -240,16 +243,23 @@ void mkvm_memslots_free(struct mkvm_vm *vm)
  * @vm: the VM, with slots_lock held
  * @gfn: guest frame number
  *
+ * Guest page walks and faults tend to stay in one slot: the last one found
+ * is tried first.
+ *
  * Return: the slot, or NULL when @gfn is outside every slot (MMIO).
  */
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn)
 {
-	struct mkvm_memslot *slot;
+	struct mkvm_memslot *slot = vm->last_slot;
 	unsigned long i;
 
+	if (slot && gfn - slot->base_gfn < slot->npages)
+		return slot;
 	xa_for_each(&vm->slots, i, slot)
-		if (gfn >= slot->base_gfn && gfn < slot->base_gfn + slot->npages)
+		if (gfn >= slot->base_gfn && gfn < slot->base_gfn + slot->npages) {
+			vm->last_slot = slot;
 			return slot;
+		}
 	return NULL;
 }
 

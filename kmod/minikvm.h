@@ -169,6 +169,7 @@ struct mkvm_vm {
 
 	struct mutex slots_lock;	/* (c) serialises memslot updates */
 	struct xarray slots;	/* (s) id -> struct mkvm_memslot */
+	struct mkvm_memslot *last_slot;	/* (s) mkvm_gfn_to_slot()'s last find */
 	u64 nr_slot_pages;	/* (s) sum of npages over all slots */
 
 	/*

@@ -24,15 +24,15 @@
 #define PTE_ADDR	GENMASK_ULL(51, 12)
 #define X86_EFLAGS_DF_BIT	10
 
-/* Copy guest-physical memory; -EFAULT outside the slots. */
-static int mkvm_guest_rw(struct mkvm_vm *vm, u64 gpa, void *buf,
-			 unsigned int len, bool write)
+/* Copy guest-physical memory, slots_lock held; -EFAULT outside the slots. */
+static int mkvm_guest_rw_locked(struct mkvm_vm *vm, u64 gpa, void *buf,
+				unsigned int len, bool write)
 {
 	struct mkvm_memslot *slot;
 	unsigned long hva;
 	int r = -EFAULT;
 
-	mutex_lock(&vm->slots_lock);
+	lockdep_assert_held(&vm->slots_lock);
 	slot = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
 	if (slot && (!write || !(slot->flags & KVM_MEM_READONLY)) &&
 	    (gpa & ~PAGE_MASK) + len <= PAGE_SIZE) {
@@ -47,7 +47,6 @@ static int mkvm_guest_rw(struct mkvm_vm *vm, u64 gpa, void *buf,
 		}
 		r = r ? -EFAULT : 0;
 	}
-	mutex_unlock(&vm->slots_lock);
 	return r;
 }
 
@@ -56,8 +55,8 @@ static int mkvm_read_pte(struct mkvm_vm *vm, u64 gpa, u64 *pte, bool wide)
 	u32 pte32;
 
 	if (wide)
-		return mkvm_guest_rw(vm, gpa, pte, 8, false);
-	if (mkvm_guest_rw(vm, gpa, &pte32, 4, false))
+		return mkvm_guest_rw_locked(vm, gpa, pte, 8, false);
+	if (mkvm_guest_rw_locked(vm, gpa, &pte32, 4, false))
 		return -EFAULT;
 	*pte = pte32;
 	return 0;
@@ -67,9 +66,10 @@ static int mkvm_read_pte(struct mkvm_vm *vm, u64 gpa, u64 *pte, bool wide)
  * Linear to guest-physical address through the guest's own paging: none,
  * 32-bit, PAE or 4-level (SDM Vol. 3A, "Paging").  Large pages included;
  * access rights are not checked (the hardware already did for the access
- * that exited).  Return: 0 or -EFAULT for a non-present mapping.
+ * that exited).  The VM's slots_lock held.  Return: 0 or -EFAULT for a
+ * non-present mapping.
  */
-static int mkvm_gva_to_gpa(struct mkvm_vcpu *vcpu, u64 gva, u64 *gpa)
+static int mkvm_gva_to_gpa_locked(struct mkvm_vcpu *vcpu, u64 gva, u64 *gpa)
 {
 	const struct kvm_sregs *s = &vcpu->arch.sregs;
 	struct mkvm_vm *vm = vcpu->vm;
@@ -122,23 +122,43 @@ static int mkvm_gva_to_gpa(struct mkvm_vcpu *vcpu, u64 gva, u64 *gpa)
 	return -EFAULT;
 }
 
-/* Read or write guest memory at a linear address, page by page. */
+static int mkvm_gva_to_gpa(struct mkvm_vcpu *vcpu, u64 gva, u64 *gpa)
+{
+	int r;
+
+	mutex_lock(&vcpu->vm->slots_lock);
+	r = mkvm_gva_to_gpa_locked(vcpu, gva, gpa);
+	mutex_unlock(&vcpu->vm->slots_lock);
+	return r;
+}
+
+/*
+ * Read or write guest memory at a linear address, page by page: one walk
+ * of the guest's page tables for each page, all under one slots_lock.
+ */
 static int mkvm_guest_linear_rw(struct mkvm_vcpu *vcpu, u64 gva, void *buf,
 				unsigned int len, bool write)
 {
+	struct mkvm_vm *vm = vcpu->vm;
+	int r = 0;
+
+	mutex_lock(&vm->slots_lock);
 	while (len) {
 		unsigned int n = min_t(unsigned int, len,
 				       PAGE_SIZE - (gva & ~PAGE_MASK));
 		u64 gpa;
 
-		if (mkvm_gva_to_gpa(vcpu, gva, &gpa) ||
-		    mkvm_guest_rw(vcpu->vm, gpa, buf, n, write))
-			return -EFAULT;
+		r = mkvm_gva_to_gpa_locked(vcpu, gva, &gpa);
+		if (!r)
+			r = mkvm_guest_rw_locked(vm, gpa, buf, n, write);
+		if (r)
+			break;
 		gva += n;
 		buf += n;
 		len -= n;
 	}
-	return 0;
+	mutex_unlock(&vm->slots_lock);
+	return r ? -EFAULT : 0;
 }
 
 /* The GPRs in decode.c's architectural order, and back. */
