@@ -21,6 +21,7 @@
 #ifndef MINIKVM_H
 #define MINIKVM_H
 
+#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -141,7 +142,7 @@ struct mkvm_vcpu {
 	struct mkvm_vcpu_stat *stat;	/* (u) written under mutex only */
 	u64 stat_entry_tsc;	/* (u) TSC at the last VM entry */
 	u64 stat_exit_tsc;	/* (u) TSC at the last VM exit */
-	int stat_slot;		/* (u) exit slot being handled, -1: none */
+	u64 *stat_hist;		/* (u) histogram of the exit being handled, or NULL */
 	char stats_id[MKVM_STATS_NAME_SIZE];	/* (c) "kvm-PID/vcpu-ID" */
 	/* The exit trace (kmod/trace.c): the ring while its fd is open. */
 	struct mkvm_trace __rcu *trace;	/* (r) */
@@ -412,24 +413,49 @@ static inline void mkvm_stat_hist_add(u64 *hist, u64 cycles)
 }
 
 /*
+ * Per-exit timing and histograms: on unless the "stats" module parameter
+ * switched them off (kmod/stats.c), and always while the vCPU's exit trace
+ * is open (its records carry the cycles).
+ */
+DECLARE_STATIC_KEY_TRUE(mkvm_stats_key);
+
+static inline bool mkvm_stat_timing(struct mkvm_vcpu *vcpu)
+{
+	return static_branch_likely(&mkvm_stats_key) ||
+	       rcu_access_pointer(vcpu->trace);
+}
+
+/*
  * The backends' run paths call these right around the hardware's VM entry,
  * interrupts off.  mkvm_stat_enter() closes the handling of the previous
  * exit and starts the guest's time; mkvm_stat_leave() ends it, and the
- * handling time of the exit (mkvm_stat_exit()) starts.
+ * handling time of the exit (mkvm_stat_exit()) starts.  A switch of the
+ * timing in between costs at most one odd histogram sample.
  */
 static inline void mkvm_stat_enter(struct mkvm_vcpu *vcpu)
 {
-	u64 tsc = rdtsc();
+	u64 tsc;
 
-	if (vcpu->stat_slot >= 0)
+	if (!mkvm_stat_timing(vcpu))
+		return;
+	tsc = rdtsc();
+	if (unlikely(vcpu->trace_ring)) {
 		mkvm_stat_exit_done(vcpu, tsc, false);
+	} else if (vcpu->stat_hist) {
+		/* mkvm_stat_exit_done() without a trace, inline: the hot path. */
+		mkvm_stat_hist_add(vcpu->stat_hist, tsc - vcpu->stat_exit_tsc);
+		vcpu->stat_hist = NULL;
+	}
 	vcpu->stat_entry_tsc = tsc;
 }
 
 static inline void mkvm_stat_leave(struct mkvm_vcpu *vcpu)
 {
-	u64 tsc = rdtsc();
+	u64 tsc;
 
+	if (!mkvm_stat_timing(vcpu))
+		return;
+	tsc = rdtsc();
 	mkvm_stat_hist_add(vcpu->stat->guest_hist, tsc - vcpu->stat_entry_tsc);
 	vcpu->stat_exit_tsc = tsc;
 }

@@ -132,8 +132,10 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 			break;
 	}
 	/* The last exit's handling ends here when it goes to userspace. */
-	if (vcpu->stat_slot >= 0)
+	if (vcpu->stat_hist)
 		mkvm_stat_exit_done(vcpu, rdtsc(), true);
+	else if (run->exit_reason == KVM_EXIT_FAIL_ENTRY)
+		mkvm_trace_exit_done(vcpu, 0, true);	/* its event, stats=N */
 	trace_minikvm_userspace_exit(vcpu->id, run->exit_reason);
 	if (r == 0)
 		mkvm_stat_user_exit(vcpu);

@@ -14,6 +14,13 @@
  * userspace's own time is not minikvm's), and a last "other" slot takes
  * every exit code without a handler and refused VM entries.
  *
+ * The module parameter "stats" (default Y, writable at run time in
+ * /sys/module/minikvm/parameters/stats) switches the per-exit part off: no
+ * TSC reads, no histograms, no per-code counters, so that what they cost
+ * can be measured (Documentation/benchmarks.md); the counters KVM keeps
+ * ("exits", "io_exits"...) go on.  An open exit trace (kmod/trace.c) needs
+ * the timing and keeps it on for its vCPU.
+ *
  * Context: process context.  Counters are plain u64s written by the vCPU's
  * ioctls under its mutex; reads take no lock and may see torn or old values,
  * as KVM's do.  A stats fd holds a reference on its VM (and so its vCPUs).
@@ -31,6 +38,36 @@
 
 #include "minikvm.h"
 #include "trace_events.h"
+
+DEFINE_STATIC_KEY_TRUE(mkvm_stats_key);
+
+static int mkvm_stats_param_set(const char *val, const struct kernel_param *kp)
+{
+	bool on;
+	int r = kstrtobool(val, &on);
+
+	if (r)
+		return r;
+	if (on)
+		static_branch_enable(&mkvm_stats_key);
+	else
+		static_branch_disable(&mkvm_stats_key);
+	return 0;
+}
+
+static int mkvm_stats_param_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%c\n",
+			  static_key_enabled(&mkvm_stats_key) ? 'Y' : 'N');
+}
+
+static const struct kernel_param_ops mkvm_stats_param_ops = {
+	.set = mkvm_stats_param_set,
+	.get = mkvm_stats_param_get,
+};
+module_param_cb(stats, &mkvm_stats_param_ops, NULL, 0644);
+MODULE_PARM_DESC(stats,
+		 "per-exit statistics: timing, histograms, per-code counters (default Y)");
 
 /* One descriptor as it appears in the file: the uAPI struct, then its name. */
 #define MKVM_DESC_SIZE	(sizeof(struct kvm_stats_desc) + MKVM_STATS_NAME_SIZE)
@@ -138,11 +175,13 @@ void mkvm_stat_exit(struct mkvm_vcpu *vcpu, u64 code, u64 reason, u64 info1,
 	unsigned int slot = mkvm_nr_exit_slots - 1;
 	unsigned int max = mkvm_be->nr_exits;
 
-	if (code < max)
-		slot = mkvm_exit_slot[array_index_nospec(code, max)];
 	vcpu->stat->exits++;
-	vcpu->stat->exit_count[slot]++;
-	vcpu->stat_slot = slot;
+	if (mkvm_stat_timing(vcpu)) {
+		if (code < max)
+			slot = mkvm_exit_slot[array_index_nospec(code, max)];
+		vcpu->stat->exit_count[slot]++;
+		vcpu->stat_hist = mkvm_stat_exit_hist(vcpu->stat, slot);
+	}
 	if (trace_minikvm_exit_enabled())
 		trace_minikvm_exit(vcpu->id, reason, mkvm_exit_name(code),
 				   info1, info2, rip);
@@ -152,7 +191,7 @@ void mkvm_stat_exit(struct mkvm_vcpu *vcpu, u64 code, u64 reason, u64 info1,
 
 /**
  * mkvm_stat_exit_done() - the exit being handled is over
- * @vcpu: the vCPU, with an exit pending (stat_slot >= 0)
+ * @vcpu: the vCPU, with an exit pending (stat_hist set)
  * @tsc: the TSC now: the next VM entry, or KVM_RUN's return
  * @user: KVM_RUN returns to userspace for this exit
  */
@@ -160,9 +199,9 @@ void mkvm_stat_exit_done(struct mkvm_vcpu *vcpu, u64 tsc, bool user)
 {
 	u64 cycles = tsc - vcpu->stat_exit_tsc;
 
-	mkvm_stat_hist_add(mkvm_stat_exit_hist(vcpu->stat, vcpu->stat_slot),
-			   cycles);
-	vcpu->stat_slot = -1;
+	if (vcpu->stat_hist)
+		mkvm_stat_hist_add(vcpu->stat_hist, cycles);
+	vcpu->stat_hist = NULL;
 	/* A TSC behind the exit's (another CPU's): as for the histogram. */
 	if (unlikely(vcpu->trace_ring) || user)
 		mkvm_trace_exit_done(vcpu, (s64)cycles < 0 ? 0 : cycles, user);

@@ -158,7 +158,8 @@ static void mkvm_trace_entry_failed(struct mkvm_vcpu *vcpu, bool traced)
  * @user: KVM_RUN returns for this exit (vcpu->run->exit_reason is set)
  *
  * Called by mkvm_stat_exit_done() when an exit is pending in the trace or
- * when KVM_RUN returns; may run with interrupts off (at VM entry).
+ * when KVM_RUN returns, and by KVM_RUN alone for a refused entry while
+ * statistics are off; may run with interrupts off (at VM entry).
  */
 void mkvm_trace_exit_done(struct mkvm_vcpu *vcpu, u64 cycles, bool user)
 {

@@ -245,7 +245,6 @@ static struct mkvm_vcpu *mkvm_vcpu_alloc(struct mkvm_vm *vm, u32 id)
 	vcpu->stat = mkvm_vcpu_stat_alloc();
 	if (!vcpu->stat)
 		goto err_free_pio;
-	vcpu->stat_slot = -1;
 	snprintf(vcpu->stats_id, sizeof(vcpu->stats_id), "kvm-%d/vcpu-%u",
 		 task_pid_nr(current), id);
 	vcpu->run = page_address(run_page);

@@ -23,7 +23,10 @@
  *    exits), and a guest's MMIO write makes mmio_exits grow by 1;
  *  - minikvm's VM statistics: pages_pinned, remote_tlb_flush_requests and
  *    memslot_updates follow a slot the guest touches and that is deleted
- *    (minikvm only: KVM's VM statistics are others).
+ *    (minikvm only: KVM's VM statistics are others);
+ *  - stats_off: with the module parameter stats=N (minikvm, as root) the
+ *    guest's OUTs still count in exits and io_exits but not in the per-code
+ *    counter or guest_cycles_hist; with stats=Y again they do.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +41,7 @@
 
 #define PORT_STATS	0x80	/* the guest's OUTs, no device behind it */
 #define NR_OUTS		10
+#define HIST_BUCKETS	32	/* minikvm's log2 histograms */
 #define MMIO_GPA	0xc0000000ULL	/* no slot here: MMIO */
 #define EXTRA_GPA	0x10000000ULL	/* a one-page slot of its own */
 
@@ -371,6 +375,90 @@ static void exits_counted(void)
 	kvm_vm_free(vm);
 }
 
+#define STATS_PARAM	"/sys/module/minikvm/parameters/stats"
+
+static int stats_param(const char *val)
+{
+	int fd = open(STATS_PARAM, O_WRONLY);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/* Whatever happens to the case, the next one finds statistics on. */
+static void stats_back_on(void)
+{
+	stats_param("Y");
+}
+
+static char stats_param_read(void)
+{
+	char c = '?';
+	int fd = open(STATS_PARAM, O_RDONLY);
+
+	TEST_ASSERT(fd >= 0, "open %s", STATS_PARAM);
+	TEST_ASSERT_EQ(read(fd, &c, 1), 1);
+	close(fd);
+	return c;
+}
+
+static uint64_t hist_sum(int fd, const char *name)
+{
+	uint64_t v[HIST_BUCKETS] = { 0 }, sum = 0;
+	int i, n = __stats_get(fd, name, v, HIST_BUCKETS);
+
+	TEST_ASSERT(n > 0, "no %s", name);
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	return sum;
+}
+
+static void stats_off(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t io0, exits0, reason0, hist0;
+	const char *reason;
+	int fd, i;
+
+	TEST_REQUIRE(kvm_dev_is_minikvm());
+	TEST_REQUIRE(!access(STATS_PARAM, W_OK));
+	atexit(stats_back_on);
+	vm = vm_create_with_one_vcpu(&vcpu, guest_outs);
+	fd = vcpu_get_stats_fd(vcpu);
+	vcpu_run_expect_sync(vcpu, 0);
+	reason = io_exit_stat(fd);
+	TEST_ASSERT_EQ(stats_param("N"), 0);
+	TEST_ASSERT_EQ(stats_param_read(), 'N');
+	io0 = stat1(fd, "io_exits");
+	exits0 = stat1(fd, "exits");
+	reason0 = stat1(fd, reason);
+	hist0 = hist_sum(fd, "guest_cycles_hist");
+	for (i = 0; i < NR_OUTS; i++) {
+		vcpu_run(vcpu);
+		TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_IO);
+	}
+	TEST_ASSERT_EQ(stat1(fd, "io_exits"), io0 + NR_OUTS);
+	TEST_ASSERT(stat1(fd, "exits") >= exits0 + NR_OUTS, "exits %llu, was %llu",
+		    (unsigned long long)stat1(fd, "exits"),
+		    (unsigned long long)exits0);
+	TEST_ASSERT_EQ(stat1(fd, reason), reason0);
+	TEST_ASSERT_EQ(hist_sum(fd, "guest_cycles_hist"), hist0);
+
+	TEST_ASSERT_EQ(stats_param("Y"), 0);
+	TEST_ASSERT_EQ(stats_param_read(), 'Y');
+	vcpu_run_expect_sync(vcpu, 1);	/* the ucall: one more I/O exit */
+	TEST_ASSERT_EQ(stat1(fd, reason), reason0 + 1);
+	TEST_ASSERT(hist_sum(fd, "guest_cycles_hist") > hist0,
+		    "guest_cycles_hist did not grow with stats=Y");
+	close(fd);
+	kvm_vm_free(vm);
+}
+
 static void guest_touch_extra(void)
 {
 	GUEST_SYNC(0);
@@ -426,6 +514,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(fd_keeps_vm),
 	KVM_TEST(exits_counted),
 	KVM_TEST(vm_counters),
+	KVM_TEST(stats_off),
 };
 
 int main(int argc, char **argv)

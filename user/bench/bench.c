@@ -40,6 +40,10 @@
  *	cpuid_trace, pio_trace
  *			cpuid and pio with minikvm's exit trace on (skipped
  *			elsewhere), and where a round trip's cycles go
+ *	cpuid_nostats, pio_nostats
+ *			cpuid and pio with minikvm's per-exit statistics off
+ *			(module parameter stats=N, needs root; skipped
+ *			elsewhere): against cpuid and pio, their cost
  *
  * MINIKVM_BENCH_SCALE (a percentage, default 100) scales the iteration
  * counts, for a quick try.
@@ -135,6 +139,28 @@ static void trace_split(const char *name, struct kvm_trace *t, bool user)
 	close(t->fd);
 }
 
+#define STATS_PARAM	"/sys/module/minikvm/parameters/stats"
+
+/* minikvm's per-exit statistics on or off (kmod/stats.c); 0 or -errno. */
+static int stats_set(bool on)
+{
+	int fd = open(STATS_PARAM, O_WRONLY);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "Y" : "N", 1) != 1)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static void require_stats_switch(void)
+{
+	TEST_REQUIRE(kvm_dev_is_minikvm());
+	TEST_REQUIRE(!access(STATS_PARAM, W_OK));
+}
+
 static void require_trace(bool trace)
 {
 	if (trace)
@@ -189,6 +215,14 @@ static void cpuid(void)
 static void cpuid_trace(void)
 {
 	bench_in_kernel("cpuid_trace", guest_cpuid_loop, scaled(10000), true);
+}
+
+static void cpuid_nostats(void)
+{
+	require_stats_switch();
+	TEST_ASSERT(!stats_set(false), "stats=N");
+	bench_in_kernel("cpuid_nostats", guest_cpuid_loop, scaled(10000), false);
+	TEST_ASSERT(!stats_set(true), "stats=Y");
 }
 
 /* --- rdmsr --- */
@@ -273,6 +307,15 @@ static void pio_trace(void)
 {
 	bench_user_exit("pio_trace", guest_pio_loop, KVM_EXIT_IO, scaled(10000),
 			true);
+}
+
+static void pio_nostats(void)
+{
+	require_stats_switch();
+	TEST_ASSERT(!stats_set(false), "stats=N");
+	bench_user_exit("pio_nostats", guest_pio_loop, KVM_EXIT_IO,
+			scaled(10000), false);
+	TEST_ASSERT(!stats_set(true), "stats=Y");
 }
 
 static void mmio(void)
@@ -489,6 +532,8 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(memslot),
 	KVM_TEST(cpuid_trace),
 	KVM_TEST(pio_trace),
+	KVM_TEST(cpuid_nostats),
+	KVM_TEST(pio_nostats),
 };
 
 int main(int argc, char **argv)
