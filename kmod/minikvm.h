@@ -399,9 +399,32 @@ const char *mkvm_exit_name(u64 code);
 /* kmod/trace.c */
 int mkvm_vcpu_trace_fd(struct mkvm_vcpu *vcpu,
 		       struct minikvm_trace_config __user *argp);
-void mkvm_trace_exit(struct mkvm_vcpu *vcpu, u64 reason, u64 info1,
-		     u64 info2, u64 rip);
 void mkvm_trace_exit_done(struct mkvm_vcpu *vcpu, u64 cycles, bool user);
+
+/**
+ * mkvm_trace_exit() - keep the record of the VM exit just taken
+ * @vcpu: the vCPU, with a ring open (vcpu->trace set)
+ * @reason: VMX: the exit reason, all 32 bits; SVM: EXITCODE
+ * @info1: VMX: exit qualification; SVM: EXITINFO1
+ * @info2: VMX: guest-physical address or interruption info; SVM: EXITINFO2
+ * @rip: the guest's RIP at the exit
+ *
+ * Called by mkvm_stat_exit() after mkvm_stat_leave() set stat_exit_tsc;
+ * mkvm_trace_exit_done() completes the record and writes it to the ring.
+ */
+static inline void mkvm_trace_exit(struct mkvm_vcpu *vcpu, u64 reason,
+				   u64 info1, u64 info2, u64 rip)
+{
+	struct minikvm_trace_record *rec = &vcpu->trace_rec;
+
+	/* The pointer is only compared later: no dereference, no lock. */
+	vcpu->trace_ring = rcu_access_pointer(vcpu->trace);
+	rec->tsc = vcpu->stat_exit_tsc;
+	rec->reason = reason;
+	rec->info1 = info1;
+	rec->info2 = info2;
+	rec->rip = rip;
+}
 
 /* Counts @cycles in log2 histogram @hist: bucket fls64(cycles), KVM's rule. */
 static inline void mkvm_stat_hist_add(u64 *hist, u64 cycles)
@@ -439,12 +462,15 @@ static inline void mkvm_stat_enter(struct mkvm_vcpu *vcpu)
 	if (!mkvm_stat_timing(vcpu))
 		return;
 	tsc = rdtsc();
-	if (unlikely(vcpu->trace_ring)) {
-		mkvm_stat_exit_done(vcpu, tsc, false);
-	} else if (vcpu->stat_hist) {
-		/* mkvm_stat_exit_done() without a trace, inline: the hot path. */
-		mkvm_stat_hist_add(vcpu->stat_hist, tsc - vcpu->stat_exit_tsc);
+	/* mkvm_stat_exit_done(), inline: the hot path. */
+	if (vcpu->stat_hist) {
+		u64 cycles = tsc - vcpu->stat_exit_tsc;
+
+		mkvm_stat_hist_add(vcpu->stat_hist, cycles);
 		vcpu->stat_hist = NULL;
+		if (unlikely(vcpu->trace_ring))
+			mkvm_trace_exit_done(vcpu, (s64)cycles < 0 ? 0 : cycles,
+					     false);
 	}
 	vcpu->stat_entry_tsc = tsc;
 }

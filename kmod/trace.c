@@ -13,7 +13,8 @@
  * the exit's record in the vCPU at the exit; mkvm_trace_exit_done() adds
  * the handling cycles and writes it to the ring at the next VM entry
  * (interrupts off) or at KVM_RUN's return.  The ring is found through
- * vcpu->trace under rcu_read_lock(); closing the fd clears that pointer
+ * vcpu->trace under rcu_read_lock() (or with interrupts off, at an entry);
+ * closing the fd clears that pointer
  * and waits for a grace period before freeing the ring, so a close while
  * the vCPU runs is safe.  The kernel keeps its own head and lost and only
  * reads tail from the shared header: whatever userspace writes there can
@@ -65,35 +66,6 @@ struct mkvm_trace {
 
 /* Serialises opening and closing of trace fds (vcpu->trace). */
 static DEFINE_MUTEX(mkvm_trace_lock);
-
-/**
- * mkvm_trace_exit() - keep the record of the VM exit just taken
- * @vcpu: the vCPU, with a ring open (vcpu->trace set)
- * @reason: VMX: the exit reason, all 32 bits; SVM: EXITCODE
- * @info1: VMX: exit qualification; SVM: EXITINFO1
- * @info2: VMX: guest-physical address or interruption info; SVM: EXITINFO2
- * @rip: the guest's RIP at the exit
- *
- * Called by mkvm_stat_exit() after mkvm_stat_leave() set stat_exit_tsc.
- */
-void mkvm_trace_exit(struct mkvm_vcpu *vcpu, u64 reason, u64 info1,
-		     u64 info2, u64 rip)
-{
-	struct minikvm_trace_record *rec = &vcpu->trace_rec;
-
-	/* The pointer is only compared later: no dereference, no lock. */
-	vcpu->trace_ring = rcu_access_pointer(vcpu->trace);
-	rec->tsc = vcpu->stat_exit_tsc;
-	rec->reason = reason;
-	rec->info1 = info1;
-	rec->info2 = info2;
-	rec->rip = rip;
-	rec->cycles = 0;
-	rec->flags = 0;
-	rec->kvm_exit_reason = 0;
-	rec->rule = 0;
-	rec->vcpu_id = vcpu->id;
-}
 
 /* Append @rec to @t, or count it lost when the ring is full. */
 static void mkvm_trace_push(struct mkvm_trace *t,
@@ -169,17 +141,31 @@ void mkvm_trace_exit_done(struct mkvm_vcpu *vcpu, u64 cycles, bool user)
 
 	vcpu->trace_ring = NULL;
 	rec->cycles = cycles;
+	rec->flags = 0;
+	rec->kvm_exit_reason = 0;
+	rec->rule = 0;
+	rec->vcpu_id = vcpu->id;
 	if (user) {
-		rec->flags |= MINIKVM_TRACE_USERSPACE;
+		rec->flags = MINIKVM_TRACE_USERSPACE;
 		rec->kvm_exit_reason = vcpu->run->exit_reason;
 		if (rec->kvm_exit_reason == KVM_EXIT_FAIL_ENTRY)
 			mkvm_trace_entry_failed(vcpu, ring);
 	}
 	if (!ring)
 		return;
+	/*
+	 * Not if the ring of the exit was closed (and maybe another opened).
+	 * At a VM entry interrupts are off, which the closer's
+	 * synchronize_rcu() waits for as for rcu_read_lock(): no need for it.
+	 */
+	if (!user) {
+		t = rcu_dereference_sched(vcpu->trace);
+		if (t == ring)
+			mkvm_trace_push(t, rec);
+		return;
+	}
 	rcu_read_lock();
 	t = rcu_dereference(vcpu->trace);
-	/* Not if the ring of the exit was closed (and maybe another opened). */
 	if (t == ring)
 		mkvm_trace_push(t, rec);
 	rcu_read_unlock();
