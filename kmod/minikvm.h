@@ -270,6 +270,14 @@ struct mkvm_backend {
 	void (*vcpu_save_state)(struct mkvm_vcpu *vcpu);
 	void (*vcpu_save_regs)(struct mkvm_vcpu *vcpu);
 	/*
+	 * Optional: KVM_RUN's thread takes the vCPU before its first entry
+	 * and leaves it after the last exit, so that host state the backend
+	 * switches once per KVM_RUN goes back before userspace (and before a
+	 * context switch: the backend's business) sees it.
+	 */
+	void (*vcpu_load)(struct mkvm_vcpu *vcpu);
+	void (*vcpu_put)(struct mkvm_vcpu *vcpu);
+	/*
 	 * Map guest frame @gfn to the pinned host @page in the nested page
 	 * tables (NPT/EPT), read-only unless @writable; 0 or -ENOMEM.  Drop
 	 * the mappings of guest frames [gfn, gfn + npages).  Both with

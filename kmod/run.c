@@ -113,6 +113,8 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	mkvm_vcpu_sync_be(vcpu);
 	/* The guest's FPU state is the task's until KVM_RUN returns. */
 	mkvm_x86_fpu_load(vcpu);
+	if (mkvm_be->vcpu_load)
+		mkvm_be->vcpu_load(vcpu);
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	for (;;) {
 		if (signal_pending(current)) {
@@ -131,6 +133,8 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 		if (r <= 0)
 			break;
 	}
+	if (mkvm_be->vcpu_put)
+		mkvm_be->vcpu_put(vcpu);
 	/* The last exit's handling ends here when it goes to userspace. */
 	if (vcpu->stat_hist)
 		mkvm_stat_exit_done(vcpu, rdtsc(), true);

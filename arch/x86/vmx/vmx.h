@@ -8,6 +8,7 @@
 #define MINIKVM_VMX_H
 
 #include <linux/bits.h>
+#include <linux/preempt.h>
 
 /*
  * CPUID.1:ECX bit 5 announces VMX (SDM Vol. 3C, "Discovering Support for
@@ -131,8 +132,22 @@ struct vmx_vcpu {
 	u64 exit_qual, exit_gpa;
 	u32 blocking;		/* guest interruptibility state at the exit */
 	u32 windows;		/* interrupt/NMI-window exiting now on */
-	/* Guest MSRs the VMCS does not hold: swapped by hand around entry. */
+	/*
+	 * Guest MSRs the VMCS does not hold: loaded by hand before the first
+	 * entry of a run, and the host's back (with the host's selectors, which
+	 * VM exit nulls) only when the thread leaves KVM_RUN or is scheduled
+	 * out (vmx_switch_to_guest(), vmx_switch_to_host()).  While
+	 * guest_msrs_loaded, kernel_gs_base is stale: the MSR holds it.
+	 */
 	u64 star, lstar, cstar, sfmask, kernel_gs_base;
+	bool guest_msrs_loaded;		/* (p) */
+	struct {
+		u16 ds, es, fs, gs, ldt;
+		u64 kernel_gs_base;
+	} host;				/* (p) the host's, while guest's loaded */
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	struct preempt_notifier pn;	/* sched-out: the host's back */
+#endif
 	unsigned long dr[4];	/* guest DR0-DR3 while not running */
 	unsigned long dr6;	/* guest DR6 while not running */
 	unsigned long host_cr3, host_cr4, host_fs_base;	/* (p) as in the VMCS */
@@ -162,6 +177,9 @@ void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu);
 void vmx_vcpu_init_event(struct mkvm_vcpu *vcpu);
 void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu);
 void vmx_vcpu_save_regs(struct mkvm_vcpu *vcpu);
+void vmx_vcpu_load(struct mkvm_vcpu *vcpu);
+void vmx_vcpu_put(struct mkvm_vcpu *vcpu);
+void vmx_switch_to_host(struct vmx_vcpu *vmx);
 int vmx_vcpu_run(struct mkvm_vcpu *vcpu);
 int vmx_vmcs_get(struct mkvm_vcpu *vcpu);
 int vmx_vmcs_put(struct mkvm_vcpu *vcpu);

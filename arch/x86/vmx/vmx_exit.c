@@ -468,6 +468,10 @@ int vmx_msr_access(struct mkvm_vcpu *vcpu, u32 msr, u64 *val,
 		return -EINVAL;
 	if (!field)
 		return vmx_msr_vmcs(vcpu, msr, val, write);
+	/* The guest's values may be in the MSRs (vmx_switch_to_guest()). */
+	preempt_disable();
+	vmx_switch_to_host(vmx);
+	preempt_enable();
 	if (write)
 		*field = *val;
 	else

@@ -93,6 +93,9 @@ static DEFINE_SPINLOCK(vmx_vpid_lock);
 
 /* The host's syscall MSRs, the same on every CPU (read at setup). */
 static u64 vmx_host_star, vmx_host_lstar, vmx_host_cstar, vmx_host_sfmask;
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+static bool vmx_notifiers_on;
+#endif
 
 /* The VM-instruction error of the last failed VMX instruction, raw. */
 static u32 vmx_insn_error(void)
@@ -312,11 +315,21 @@ int vmx_percpu_setup(void)
 	}
 	memset(page_address(vmx_msr_bitmap), 0xff, PAGE_SIZE);
 	__set_bit(0, vmx_vpids);
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	/* Sched-out notifiers put the host's state back (vmx_vcpu_load()). */
+	preempt_notifier_inc();
+	vmx_notifiers_on = true;
+#endif
 	return 0;
 }
 
 void vmx_percpu_unsetup(void)
 {
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	if (vmx_notifiers_on)
+		preempt_notifier_dec();
+	vmx_notifiers_on = false;
+#endif
 	if (vmx_msr_bitmap)
 		__free_page(vmx_msr_bitmap);
 	bitmap_free(vmx_vpids);
@@ -907,12 +920,12 @@ static void vmx_prepare_entry(struct mkvm_vcpu *vcpu)
 
 /*
  * Host state the task may have changed since the last entry: CR3 (the
- * address space, PCID), CR4 and the FS base of the thread (SDM Vol. 3C,
- * "Host-State Area").  Written only when they changed.
+ * address space, PCID) and CR4 (SDM Vol. 3C, "Host-State Area").  Written
+ * only when they changed; the FS base in vmx_switch_to_guest().
  */
 static void vmx_write_host_task_state(struct vmx_vcpu *vmx)
 {
-	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow(), fs_base;
+	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
 
 	if (cr3 != vmx->host_cr3) {
 		vmcs_writel(VMCS_HOST_CR3, cr3);
@@ -922,11 +935,6 @@ static void vmx_write_host_task_state(struct vmx_vcpu *vmx)
 		vmcs_writel(VMCS_HOST_CR4, cr4);
 		vmx->host_cr4 = cr4;
 	}
-	rdmsrl(MSR_FS_BASE, fs_base);
-	if (fs_base != vmx->host_fs_base) {
-		vmcs_writel(VMCS_HOST_FS_BASE, fs_base);
-		vmx->host_fs_base = fs_base;
-	}
 }
 
 /*
@@ -934,12 +942,128 @@ static void vmx_write_host_task_state(struct vmx_vcpu *vmx)
  * "Loading Host Segment and Descriptor-Table Registers", "Loading Host
  * Control Registers, Debug Registers, MSRs"): the data segment selectors
  * and LDTR (null after exit), the user's GS base (IA32_KERNEL_GS_BASE) and
- * the syscall MSRs (not switched at all), DR7 (0x400) and IA32_DEBUGCTL
- * (cleared), DR0-DR3 and DR6 (not switched).
+ * the syscall MSRs (not switched at all), the TR and GDTR limits (0x67,
+ * 0xffff), DR7 (0x400) and IA32_DEBUGCTL (cleared), DR0-DR3 and DR6 (not
+ * switched).
+ *
+ * The host kernel itself uses none of the first group: the selectors, the
+ * LDT, the user's GS base and the syscall MSRs matter to userspace (and to
+ * a context switch, which saves the user's GS base and selectors), the
+ * TSS limit to the I/O bitmap of userspace.  So they are switched once per
+ * KVM_RUN, as KVM does: vmx_switch_to_guest() before the first entry,
+ * vmx_switch_to_host() when KVM_RUN returns or the thread is scheduled out
+ * (a preempt notifier).  The debug registers and DEBUGCTL matter to the
+ * host at once (breakpoints, LBRs): switched around each entry
+ * (struct vmx_host_debug).
  */
-struct vmx_host_state {
-	u16 ds, es, fs, gs, ldt;
-	u64 kernel_gs_base;
+
+/* Preemption off; the VMCS current (HOST_FS_BASE). */
+static void vmx_switch_to_guest(struct vmx_vcpu *vmx)
+{
+	unsigned long fs_base;
+
+	if (vmx->guest_msrs_loaded)
+		return;
+	savesegment(ds, vmx->host.ds);
+	savesegment(es, vmx->host.es);
+	savesegment(fs, vmx->host.fs);
+	savesegment(gs, vmx->host.gs);
+	asm volatile("sldt %0" : "=g" (vmx->host.ldt));
+	/* The thread's FS base, for VM exit to load (fs is null after it). */
+	rdmsrl(MSR_FS_BASE, fs_base);
+	if (fs_base != vmx->host_fs_base) {
+		vmcs_writel(VMCS_HOST_FS_BASE, fs_base);
+		vmx->host_fs_base = fs_base;
+	}
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->host.kernel_gs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
+	wrmsrl(MSR_STAR, vmx->star);
+	wrmsrl(MSR_LSTAR, vmx->lstar);
+	wrmsrl(MSR_CSTAR, vmx->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, vmx->sfmask);
+	vmx->guest_msrs_loaded = true;
+}
+
+/**
+ * vmx_switch_to_host() - the host's selectors, LDT, user GS base, syscall
+ * MSRs and TSS/GDT limits back, the guest's KERNEL_GS_BASE kept
+ * @vmx: the vCPU
+ *
+ * Context: preemption off, on the CPU that ran the guest; after an exit
+ * (since vmx_switch_to_guest()), or a no-op.
+ */
+void vmx_switch_to_host(struct vmx_vcpu *vmx)
+{
+	if (!vmx->guest_msrs_loaded)
+		return;
+	/* The guest's first: loading GS below changes the MSR. */
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
+	if (vmx->host.ldt)
+		asm volatile("lldt %0" : : "rm" (vmx->host.ldt));
+	if (vmx->host.ds)
+		loadsegment(ds, vmx->host.ds);
+	if (vmx->host.es)
+		loadsegment(es, vmx->host.es);
+	if (vmx->host.fs) {
+		loadsegment(fs, vmx->host.fs);
+		wrmsrl(MSR_FS_BASE, vmx->host_fs_base);
+	}
+	if (vmx->host.gs)
+		load_gs_index(vmx->host.gs);
+	wrmsrl(MSR_KERNEL_GS_BASE, vmx->host.kernel_gs_base);
+	wrmsrl(MSR_STAR, vmx_host_star);
+	wrmsrl(MSR_LSTAR, vmx_host_lstar);
+	wrmsrl(MSR_CSTAR, vmx_host_cstar);
+	wrmsrl(MSR_SYSCALL_MASK, vmx_host_sfmask);
+	invalidate_tss_limit();
+	load_fixmap_gdt(raw_smp_processor_id());
+	vmx->guest_msrs_loaded = false;
+}
+
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+static void vmx_sched_in(struct preempt_notifier *pn, int cpu)
+{
+}
+
+/* Interrupts off, in the scheduler: the next task finds the host's state. */
+static void vmx_sched_out(struct preempt_notifier *pn,
+			  struct task_struct *next)
+{
+	vmx_switch_to_host(container_of(pn, struct vmx_vcpu, pn));
+}
+
+static struct preempt_ops vmx_preempt_ops = {
+	.sched_in = vmx_sched_in,
+	.sched_out = vmx_sched_out,
+};
+#endif
+
+/* mkvm_backend.vcpu_load: KVM_RUN's thread takes the vCPU. */
+void vmx_vcpu_load(struct mkvm_vcpu *vcpu)
+{
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	struct vmx_vcpu *vmx = vcpu->be;
+
+	preempt_notifier_init(&vmx->pn, &vmx_preempt_ops);
+	preempt_notifier_register(&vmx->pn);
+#endif
+}
+
+/* mkvm_backend.vcpu_put: KVM_RUN returns; the host's state back. */
+void vmx_vcpu_put(struct mkvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = vcpu->be;
+
+	preempt_disable();
+	vmx_switch_to_host(vmx);
+#ifdef CONFIG_PREEMPT_NOTIFIERS
+	preempt_notifier_unregister(&vmx->pn);
+#endif
+	preempt_enable();
+}
+
+/* The host's debug state while the guest's is loaded around one entry. */
+struct vmx_host_debug {
 	unsigned long dr[4], dr6, dr7;
 	u64 debugctl;
 };
@@ -959,20 +1083,9 @@ static void vmx_swap_dr(unsigned long *save, const unsigned long *load)
 
 /* Interrupts off, right before the entry. */
 static void vmx_load_guest_host_state(struct vmx_vcpu *vmx,
-				      struct vmx_host_state *h)
+				      struct vmx_host_debug *h)
 {
-	savesegment(ds, h->ds);
-	savesegment(es, h->es);
-	savesegment(fs, h->fs);
-	savesegment(gs, h->gs);
-	asm volatile("sldt %0" : "=g" (h->ldt));
-	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	wrmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
-	wrmsrl(MSR_STAR, vmx->star);
-	wrmsrl(MSR_LSTAR, vmx->lstar);
-	wrmsrl(MSR_CSTAR, vmx->cstar);
-	wrmsrl(MSR_SYSCALL_MASK, vmx->sfmask);
-
+	vmx_switch_to_guest(vmx);
 	h->debugctl = get_debugctlmsr();
 	/* No host breakpoint may fire on a guest address meanwhile. */
 	h->dr7 = native_get_debugreg(7);
@@ -988,7 +1101,7 @@ static void vmx_load_guest_host_state(struct vmx_vcpu *vmx,
 
 /* Interrupts off, right after the exit. */
 static void vmx_load_host_state(struct vmx_vcpu *vmx,
-				struct vmx_host_state *h)
+				struct vmx_host_debug *h)
 {
 	vmx->cr2 = native_read_cr2();
 	vmx_swap_dr(vmx->dr, h->dr);
@@ -999,28 +1112,9 @@ static void vmx_load_host_state(struct vmx_vcpu *vmx,
 		native_set_debugreg(7, h->dr7);
 	if (h->debugctl)
 		update_debugctlmsr(h->debugctl);
-
-	if (h->ldt)
-		asm volatile("lldt %0" : : "rm" (h->ldt));
-	if (h->ds)
-		loadsegment(ds, h->ds);
-	if (h->es)
-		loadsegment(es, h->es);
-	if (h->fs) {
-		loadsegment(fs, h->fs);
-		wrmsrl(MSR_FS_BASE, vmx->host_fs_base);
-	}
-	if (h->gs)
-		load_gs_index(h->gs);	/* changes the user's GS base: next */
-	rdmsrl(MSR_KERNEL_GS_BASE, vmx->kernel_gs_base);
-	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	wrmsrl(MSR_STAR, vmx_host_star);
-	wrmsrl(MSR_LSTAR, vmx_host_lstar);
-	wrmsrl(MSR_CSTAR, vmx_host_cstar);
-	wrmsrl(MSR_SYSCALL_MASK, vmx_host_sfmask);
-	/* VM exit left the TR limit at 0x67 and the GDT limit at 0xffff. */
-	invalidate_tss_limit();
-	load_fixmap_gdt(raw_smp_processor_id());
+	/* Without preempt notifiers, nothing would put the rest back later. */
+	if (!IS_ENABLED(CONFIG_PREEMPT_NOTIFIERS))
+		vmx_switch_to_host(vmx);
 }
 
 /*
@@ -1113,7 +1207,7 @@ static int vmx_entry_failed(struct mkvm_vcpu *vcpu, u32 insn_err)
 int vmx_vcpu_run(struct mkvm_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = vcpu->be;
-	struct vmx_host_state host;
+	struct vmx_host_debug host;
 	u32 insn_err = 0;
 	int fail, r;
 	bool xcr0;
