@@ -13,6 +13,11 @@
  *			not while IF=0, not in the STI shadow, but right
  *			after it: the interrupt injected then interrupts the
  *			instruction after STI's shadow
+ *	sti_hlt		STI; HLT without an in-kernel APIC: KVM_EXIT_HLT
+ *			with RIP past the HLT, and the HLT ended STI's
+ *			shadow: an interrupt injected at the next KVM_RUN
+ *			interrupts the instruction after the HLT, and
+ *			ready_for_interrupt_injection said so
  *	redelivery	an interrupt whose delivery exits (the stack it is
  *			pushed on is a page nested paging has not mapped
  *			yet: the exit comes with IDT-vectoring information /
@@ -160,6 +165,41 @@ static void irq_window(void)
 	kvm_vm_free(vm);
 }
 
+/* --- sti_hlt --- */
+
+static void guest_sti_hlt(void)
+{
+	uint64_t at;
+
+	asm volatile("cli");
+	GUEST_SYNC(0);
+	asm volatile("sti\n\t"
+		     "hlt\n\t"
+		     "1: nop\n\t"
+		     "lea 1b(%%rip), %0\n\t"
+		     "cli\n\t"
+		     : "=r"(at) : : "memory");
+	GUEST_ASSERT_EQ(irq_count, 1);
+	GUEST_ASSERT_EQ(irq_vector, VEC_B);
+	GUEST_ASSERT_EQ(irq_rip, at);
+	GUEST_DONE();
+}
+
+static void sti_hlt(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = create_vm(&vcpu, guest_sti_hlt);
+
+	vcpu_run_expect_sync(vcpu, 0);
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_HLT);
+	TEST_ASSERT_EQ(vcpu->run->if_flag, 1);
+	TEST_ASSERT_EQ(vcpu->run->ready_for_interrupt_injection, 1);
+	vcpu_irq_inject(vcpu, VEC_B);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
 /* --- redelivery --- */
 
 static void guest_redelivery(void)
@@ -219,6 +259,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(delivery),
 	KVM_TEST(ready_flag),
 	KVM_TEST(irq_window),
+	KVM_TEST(sti_hlt),
 	KVM_TEST(redelivery),
 };
 

@@ -717,13 +717,18 @@ void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	 * one an instruction skipped here ended (vmx_event_save()), and which
 	 * userspace may have set since (KVM_SET_VCPU_EVENTS).
 	 */
-	vmx->clear_blocking = false;
-	vmx_load_regs(vcpu);
 	if (vcpu->state == MKVM_STATE_REGS) {
-		/* The rest is current in the VMCS: the shadow goes by RIP. */
+		/*
+		 * The rest is current in the VMCS.  So is the shadow, but for
+		 * an instruction skipped since (clear_blocking, kept) or RIP
+		 * moved now (vmx_load_regs()).
+		 */
+		vmx_load_regs(vcpu);
 		vcpu->state = MKVM_STATE_BE;
 		return;
 	}
+	vmx->clear_blocking = false;
+	vmx_load_regs(vcpu);
 	if (vmx_pae_paging(s))
 		vmx_load_pdptes(vcpu, s->cr3);
 	vmx_debug_load(vcpu);
