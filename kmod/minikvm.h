@@ -113,11 +113,16 @@ struct mkvm_vm_stat {
  *        if_flag/cr8 need); the backend holds the rest (segments, control
  *        and debug registers...).  KVM_RUN leaves a vCPU so.
  *  BE:   the backend holds everything, as while the guest runs.
+ *  BOTH: vcpu->arch holds everything, and the backend still holds the same
+ *        but for the run registers, which alone may have changed since: an
+ *        MMIO exit, emulated from vcpu->arch.  Entering loads just those;
+ *        a save (to change more) makes it ARCH.
  */
 enum mkvm_state_home {
 	MKVM_STATE_ARCH,
 	MKVM_STATE_REGS,
 	MKVM_STATE_BE,
+	MKVM_STATE_BOTH,
 };
 
 struct mkvm_vcpu {
@@ -260,10 +265,10 @@ struct mkvm_backend {
 	/*
 	 * Move the architectural state (see enum mkvm_state_home), setting
 	 * vcpu->state.  vcpu_load_state: all of vcpu->arch into the vCPU
-	 * (BE); from REGS, only the run registers, the rest being current
-	 * there already.  vcpu_save_state: all of it back into vcpu->arch
-	 * (ARCH); from REGS, the run registers go in first; from ARCH,
-	 * nothing.  vcpu_save_regs: from BE, the run registers only (REGS),
+	 * (BE); from REGS or BOTH, only the run registers, the rest being
+	 * current there already.  vcpu_save_state: all of it back into
+	 * vcpu->arch (ARCH); from REGS, the run registers go in first; from
+	 * ARCH or BOTH, nothing.  vcpu_save_regs: from BE, the run registers only (REGS),
 	 * at the end of KVM_RUN.
 	 */
 	void (*vcpu_load_state)(struct mkvm_vcpu *vcpu);

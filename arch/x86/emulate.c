@@ -617,7 +617,14 @@ int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 		r = mkvm_x86_mmio(vcpu, gpa, fetched, nfetched);
 		if (!r && !slot)
 			r = mkvm_x86_mmio_in_kernel(vcpu);
-		/* To userspace: the state stays in vcpu->arch till KVM_RUN. */
+		/*
+		 * Only the run registers changed (the instruction, or its
+		 * completion in the kernel): the next entry, after userspace,
+		 * loads just those; handled here, they go back now, for the
+		 * exit handler's caller looks at RIP.
+		 */
+		if (vcpu->state == MKVM_STATE_ARCH)
+			vcpu->state = MKVM_STATE_BOTH;
 		if (r)
 			mkvm_be->vcpu_load_state(vcpu);
 		return r;

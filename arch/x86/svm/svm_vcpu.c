@@ -264,7 +264,7 @@ void svm_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	struct vmcb_save *v = &svm->vmcb->save;
 	const struct kvm_sregs *s = &vcpu->arch.sregs;
 
-	if (vcpu->state == MKVM_STATE_REGS) {
+	if (vcpu->state == MKVM_STATE_REGS || vcpu->state == MKVM_STATE_BOTH) {
 		svm_load_regs(vcpu);
 		vcpu->state = MKVM_STATE_BE;
 		return;
@@ -334,8 +334,10 @@ void svm_vcpu_save_state(struct mkvm_vcpu *vcpu)
 	struct kvm_sregs *s = &vcpu->arch.sregs;
 	u64 cd_nw = s->cr0 & (X86_CR0_CD | X86_CR0_NW);
 
-	if (vcpu->state == MKVM_STATE_ARCH)
+	if (vcpu->state == MKVM_STATE_ARCH || vcpu->state == MKVM_STATE_BOTH) {
+		vcpu->state = MKVM_STATE_ARCH;
 		return;
+	}
 	/* From REGS, vcpu->arch's run registers are the newer ones. */
 	if (vcpu->state == MKVM_STATE_REGS)
 		svm_load_regs(vcpu);

@@ -717,7 +717,7 @@ void vmx_vcpu_load_state(struct mkvm_vcpu *vcpu)
 	 * one an instruction skipped here ended (vmx_event_save()), and which
 	 * userspace may have set since (KVM_SET_VCPU_EVENTS).
 	 */
-	if (vcpu->state == MKVM_STATE_REGS) {
+	if (vcpu->state == MKVM_STATE_REGS || vcpu->state == MKVM_STATE_BOTH) {
 		/*
 		 * The rest is current in the VMCS.  So is the shadow, but for
 		 * an instruction skipped since (clear_blocking, kept) or RIP
@@ -833,8 +833,10 @@ void vmx_vcpu_save_state(struct mkvm_vcpu *vcpu)
 	struct vmx_vcpu *vmx = vcpu->be;
 	struct kvm_sregs *s = &vcpu->arch.sregs;
 
-	if (vcpu->state == MKVM_STATE_ARCH)
+	if (vcpu->state == MKVM_STATE_ARCH || vcpu->state == MKVM_STATE_BOTH) {
+		vcpu->state = MKVM_STATE_ARCH;
 		return;
+	}
 	/* From REGS, vcpu->arch's run registers are the newer ones. */
 	if (vcpu->state == MKVM_STATE_REGS)
 		vmx_load_regs(vcpu);
