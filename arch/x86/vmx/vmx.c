@@ -430,6 +430,7 @@ const struct mkvm_backend vmx_backend = {
 	.vcpu_save_state = vmx_vcpu_save_state,
 	.vcpu_run = vmx_vcpu_run,
 	.map_gfn = vmx_ept_map,
+	.map_huge = vmx_ept_map_huge,
 	.unmap_range = vmx_ept_unmap_range,
 	.msr_access = vmx_msr_access,
 	.protect_range = vmx_ept_protect_range,

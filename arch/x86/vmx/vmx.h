@@ -145,6 +145,8 @@ int vmx_ept_init(struct vmx_vm *vmx_vm);
 void vmx_ept_destroy(struct vmx_vm *vmx_vm);
 int vmx_ept_map(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		bool writable);
+int vmx_ept_map_huge(struct mkvm_vm *vm, u64 gfn, struct page *page,
+		     bool writable);
 void vmx_ept_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
 void vmx_ept_protect_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
 int vmx_invept(u64 eptp);
