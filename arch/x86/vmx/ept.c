@@ -212,7 +212,10 @@ int vmx_invvpid(u16 vpid)
  * Page-Directory Entry (PDE) that Maps a 2-MByte Page").  A page table
  * already under the PDE (left by a slot deleted before, or holding 4 KiB
  * leaves of these same pages made while the slot was logged) is replaced,
- * and freed once no CPU can walk it any more.
+ * and freed once no CPU can walk it any more.  Where the CPU has no 2-MByte
+ * EPT pages (IA32_VMX_EPT_VPID_CAP bit 16 clear, SDM Vol. 3D, Appendix
+ * A.10 "VPID and EPT Capabilities"; bit 7 set would be an EPT
+ * misconfiguration), the 512 frames get 4 KiB leaves instead.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -220,10 +223,20 @@ int vmx_ept_map_huge(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		     bool writable)
 {
 	struct vmx_vm *vmx_vm = vm->be;
-	u64 *pde = ept_entry(vmx_vm, gfn << PAGE_SHIFT, 2, true);
-	u64 old, *table;
+	u64 *pde, old, *table;
 	unsigned int i;
+	int r;
 
+	if (!vmx_cfg.ept_2m) {
+		for (i = 0; i < EPT_ENTRIES; i++) {
+			r = vmx_ept_map(vm, gfn + i, nth_page(page, i),
+					writable);
+			if (r)
+				return r;
+		}
+		return 0;
+	}
+	pde = ept_entry(vmx_vm, gfn << PAGE_SHIFT, 2, true);
 	if (IS_ERR(pde))
 		return PTR_ERR(pde);
 	old = *pde;
