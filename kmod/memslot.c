@@ -328,8 +328,9 @@ static struct page *mkvm_pin_huge(struct mkvm_vm *vm,
 	if (n <= 0)
 		return NULL;
 	/* The host's mapping may have changed since @page was pinned. */
+	page = pfn_to_page(pfn);
 	for (i = 0; n == MKVM_HUGE_PAGES && i < MKVM_HUGE_PAGES; i++)
-		if (page_to_pfn(pages[i]) != pfn + i)
+		if (pages[i] != nth_page(page, i))
 			break;
 	if (i != MKVM_HUGE_PAGES ||
 	    xa_err(xa_store(&vm->huge, base >> MKVM_HUGE_SHIFT, pages[0],
@@ -357,10 +358,11 @@ static int mkvm_pin_page(struct mkvm_vm *vm, struct mkvm_memslot *slot,
 	unsigned long hva = slot->userspace_addr +
 			    ((gfn - slot->base_gfn) << PAGE_SHIFT);
 	bool slot_rw = !(slot->flags & KVM_MEM_READONLY);
-	struct page *old = xa_load(&vm->huge, gfn >> MKVM_HUGE_SHIFT);
-	struct page *head;
+	struct page *old = NULL, *head;
 	int r;
 
+	if (!xa_empty(&vm->huge))
+		old = xa_load(&vm->huge, gfn >> MKVM_HUGE_SHIFT);
 	if (old) {
 		*writable = xa_get_mark(&vm->huge, gfn >> MKVM_HUGE_SHIFT,
 					MKVM_PIN_WRITABLE);

@@ -68,7 +68,7 @@ esac
 tr -d '\r' <"$OUT/console.txt" | awk -v machine="$MACHINE" -v clock="$CLOCK" \
 	-v date="$(date -u '+%Y-%m-%d')" '
 BEGIN {
-	order = "cpuid rdmsr pio mmio run_immediate hlt_irq fault_4k fault_thp fault_4k_1g fault_thp_1g vm_create memslot"
+	order = "cpuid rdmsr pio mmio run_immediate hlt_irq fault_4k fault_thp fault_4k_1g fault_thp_1g touch_4k touch_thp vm_create memslot"
 	n = split(order, names, " ")
 	target["cpuid"] = 0.5; target["rdmsr"] = 0.5
 	target["pio"] = 0.8; target["mmio"] = 1.0

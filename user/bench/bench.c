@@ -36,6 +36,11 @@
  *	fault_4k_1g, fault_thp_1g
  *			the same over 1 GiB (the test machine needs more
  *			than its default 1 GiB: bench.sh gives it 3 GiB)
+ *	touch_4k, touch_thp
+ *			no VM: the benchmark itself touches a fresh 64 MiB
+ *			mapping as the guest of fault_4k / fault_thp does,
+ *			the host's own cost of those first touches (page
+ *			faults, zeroing), a floor for both hypervisors
  *	vm_create	KVM_CREATE_VM + KVM_CREATE_VCPU + mmap of kvm_run,
  *			then close both (no run): time per VM
  *	memslot		KVM_SET_USER_MEMORY_REGION of 64 MiB, then its
@@ -441,6 +446,43 @@ static void fault_thp_1g(void)
 	bench_fault("fault_thp_1g", true, FAULT_SIZE_1G);
 }
 
+/*
+ * The host alone, no VM: first touch of a fresh 64 MiB mapping from the
+ * benchmark's own thread, one byte per 4 KiB page, backed like fault_4k's
+ * (@huge false) or fault_thp's memory: the host kernel's page faults and
+ * page zeroing, which a guest's first touch costs on either hypervisor.
+ */
+static void bench_touch(const char *name, bool huge)
+{
+	uint64_t size = scaled(FAULT_SIZE / PAGE_SIZE_4K) * PAGE_SIZE_4K;
+	uint64_t map_size = size + (2ULL << 20), t0, t, p;
+	uint8_t *map, *mem;
+
+	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(map != MAP_FAILED, "mmap of %llu bytes",
+		    (unsigned long long)map_size);
+	mem = (uint8_t *)(((uintptr_t)map + (2ULL << 20) - 1) &
+			  ~((2ULL << 20) - 1));
+	madvise(mem, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	t0 = now_ns();
+	for (p = 0; p < size; p += PAGE_SIZE_4K)
+		*(volatile uint8_t *)(mem + p) = 1;
+	t = now_ns() - t0;
+	report(name, size / PAGE_SIZE_4K, t);
+	munmap(map, map_size);
+}
+
+static void touch_4k(void)
+{
+	bench_touch("touch_4k", false);
+}
+
+static void touch_thp(void)
+{
+	bench_touch("touch_thp", true);
+}
+
 /* --- vm_create and memslot --- */
 
 static void vm_create_destroy(void)
@@ -501,6 +543,8 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(fault_thp),
 	KVM_TEST(fault_4k_1g),
 	KVM_TEST(fault_thp_1g),
+	KVM_TEST(touch_4k),
+	KVM_TEST(touch_thp),
 	{ "vm_create", vm_create_destroy },
 	KVM_TEST(memslot),
 	KVM_TEST(cpuid_trace),
