@@ -39,7 +39,7 @@ while [ $# -gt 0 ]; do
 done
 case "$MACHINE" in
 svm) MACHINE_ARGS=(--icount --timeout 900 --mem 3072) ;;
-vmx) MACHINE_ARGS=(--timeout 7200 --mem 3072) ;;
+vmx) MACHINE_ARGS=(--timeout 7200 --mem 2048) ;; # Bochs 2.7's most
 *) echo "bench.sh: --machine svm or vmx" >&2; exit 2 ;;
 esac
 OUT=${OUT:-$TOP/build/bench/$MACHINE}

@@ -18,7 +18,7 @@
 #   --module PATH       minikvm module (default ./minikvm.ko)
 #   --smp N             number of CPUs (default 1)
 #   --mem MB            memory of the test machine (default 1024; QEMU -m,
-#                       Bochs megs)
+#                       Bochs megs, at most 2048 there)
 #   --timeout SECONDS   whole run, boot included (default 300 svm, 900 vmx)
 #   --test-timeout SECONDS  each test (default half of --timeout)
 #   --out DIR           outputs (default build/testvm/MACHINE): console.log (raw
@@ -133,6 +133,7 @@ parse_args() {
 	esac
 	need_int --smp "$SMP"
 	need_int --mem "$MEM_MB"
+	[ "$MACHINE" != vmx ] || [ "$MEM_MB" -le 2048 ] || die "--mem: Bochs takes at most 2048 MB"
 	need_int --timeout "$TIMEOUT"
 	: "${TEST_TIMEOUT:=$((TIMEOUT / 2))}"
 	need_int --test-timeout "$TEST_TIMEOUT"

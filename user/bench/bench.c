@@ -35,7 +35,7 @@
  *			kernel gives them (its THP mode is printed)
  *	fault_4k_1g, fault_thp_1g
  *			the same over 1 GiB (the test machine needs more
- *			than its default 1 GiB: bench.sh gives it 3 GiB)
+ *			than its default 1 GiB: bench.sh gives it 3 GiB, 2 on Bochs)
  *	touch_4k, touch_thp
  *			no VM: the benchmark itself touches a fresh 64 MiB
  *			mapping as the guest of fault_4k / fault_thp does,
@@ -75,7 +75,7 @@
 #define MMIO_GPA	0xc0000000ULL	/* no slot here */
 #define FAULT_GPA	0x40000000ULL	/* the fresh slot of fault_4k */
 #define FAULT_SIZE	(64ULL << 20)
-#define FAULT_SIZE_1G	(1ULL << 30)	/* fault_*_1g: a 3 GiB test machine */
+#define FAULT_SIZE_1G	(1ULL << 30)	/* fault_*_1g: a 2-3 GiB test machine */
 #define FAULT_SLOT	1
 #define VEC_TIMER	0xec
 
