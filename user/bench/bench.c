@@ -35,7 +35,8 @@
  *			kernel gives them (its THP mode is printed)
  *	fault_4k_1g, fault_thp_1g
  *			the same over 1 GiB (the test machine needs more
- *			than its default 1 GiB: bench.sh gives it 3 GiB, 2 on Bochs)
+ *			than its default 1 GiB: bench.sh gives it 3 GiB,
+ *			2 GiB on Bochs)
  *	touch_4k, touch_thp
  *			no VM: the benchmark itself touches a fresh 64 MiB
  *			mapping as the guest of fault_4k / fault_thp does,
