@@ -27,6 +27,9 @@
  *		guest address: the guest sees its data there.
  *	nohugepage:  a MADV_NOHUGEPAGE slot, aligned: no 2 MiB leaf (the
  *		same on KVM 6.1, whose mapping level follows the host's).
+ *	hugetlb:  a hugetlbfs-backed slot (MAP_HUGETLB, 2 MiB pages, reserved
+ *		by the test through vm.nr_hugepages and given back): 2 MiB
+ *		leaves, data both ways; skips where none can be had.
  *
  * With /sys/kernel/mm/transparent_hugepage/enabled "never", or no THP at
  * all, every case skips.  When slot 0's host address happens to be 2 MiB
@@ -399,6 +402,60 @@ static void nohugepage(void)
 	finish(&c);
 }
 
+/*
+ * A hugetlbfs-backed slot (MAP_HUGETLB, 2 MiB pages): 2 MiB leaves too.
+ * The test reserves the pages it needs (vm.nr_hugepages, restored after)
+ * and skips where it cannot.
+ */
+static void hugetlb(void)
+{
+	const char *path = "/proc/sys/vm/nr_hugepages";
+	unsigned long old = 0, want = SLOT_SIZE / SZ_2M;
+	struct ctx c;
+	uint8_t *mem;
+	uint64_t before;
+	FILE *f;
+
+	c = setup();
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%lu", &old) != 1)
+		ksft_exit_skip("cannot read %s\n", path);
+	fclose(f);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%lu\n", old + want);
+		fclose(f);
+	}
+	mem = mmap(NULL, SLOT_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21 << 26),
+		   -1, 0);
+	if (mem == MAP_FAILED) {
+		f = fopen(path, "w");
+		if (f) {
+			fprintf(f, "%lu\n", old);
+			fclose(f);
+		}
+		ksft_exit_skip("no 2 MiB hugetlb pages (MAP_HUGETLB failed)\n");
+	}
+	vm_set_user_memory_region(c.vm, SLOT, 0, SLOT_GPA, SLOT_SIZE, mem);
+	run_cmd(&c, CMD_NOP, 0, 0);	/* code and stack in */
+	before = pages_2m(&c);
+	run_cmd(&c, CMD_WRITE, SLOT_GVA, 13);
+	check_host(mem, 13);
+	TEST_ASSERT(pages_2m(&c) > before, "pages_2m %llu, was %llu",
+		    (unsigned long long)pages_2m(&c),
+		    (unsigned long long)before);
+	host_write(mem, 14);
+	run_cmd(&c, CMD_READ_HOST, SLOT_GVA, 14);
+	finish(&c);
+	munmap(mem, SLOT_SIZE);
+	f = fopen(path, "w");
+	if (f) {
+		fprintf(f, "%lu\n", old);
+		fclose(f);
+	}
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(thp_write_read),
 	KVM_TEST(misaligned),
@@ -406,6 +463,7 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(readonly),
 	KVM_TEST(delete_recreate),
 	KVM_TEST(nohugepage),
+	KVM_TEST(hugetlb),
 };
 
 int main(int argc, char **argv)
