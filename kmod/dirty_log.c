@@ -28,12 +28,14 @@ static unsigned long mkvm_dirty_bitmap_bytes(const struct mkvm_memslot *slot)
 	return ALIGN(slot->npages, BITS_PER_LONG) / 8;
 }
 
-/* Pages map read-only in nested paging from now on; TLBs flushed. */
+/*
+ * Pages map read-only in nested paging from now on, and 2 MiB leaves are
+ * gone (the guest's next accesses map 4 KiB leaves, logged, of the pages
+ * already pinned); TLBs flushed.
+ */
 static void mkvm_protect_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
 {
-	unsigned long i = gfn;
-
-	if (!xa_find(&vm->pinned, &i, gfn + npages - 1, XA_PRESENT))
+	if (!mkvm_any_pinned(vm, gfn, gfn + npages - 1))
 		return;	/* nothing pinned: nothing mapped */
 	mkvm_be->protect_range(vm, gfn, npages);
 	mkvm_flush_remote_tlbs(vm);

@@ -134,11 +134,13 @@ static bool mkvm_backend_complete(const struct mkvm_backend *be)
 	bool runs = be->vm_init && be->vm_destroy && be->vcpu_create &&
 		    be->vcpu_free && be->vcpu_run && be->vcpu_load_state &&
 		    be->vcpu_save_state && be->vcpu_save_regs && be->map_gfn &&
-		    be->unmap_range && be->msr_access && be->protect_range;
+		    be->map_huge && be->unmap_range && be->msr_access &&
+		    be->protect_range;
 	bool runs_none = !be->vm_init && !be->vm_destroy &&
 			 !be->vcpu_create && !be->vcpu_free && !be->vcpu_run &&
 			 !be->vcpu_load_state && !be->vcpu_save_state &&
-			 !be->vcpu_save_regs && !be->map_gfn && !be->unmap_range && !be->msr_access &&
+			 !be->vcpu_save_regs && !be->map_gfn && !be->map_huge &&
+			 !be->unmap_range && !be->msr_access &&
 			 !be->protect_range;
 
 	/* The run ops come all together, or not at all (no KVM_RUN). */

@@ -70,29 +70,55 @@ static int mkvm_check_region(const struct kvm_userspace_memory_region *mem)
 	return 0;
 }
 
+/**
+ * mkvm_any_pinned() - whether a frame of a range is pinned (and so maybe
+ * mapped), alone or in a 2 MiB pin
+ * @vm: the VM, slots_lock held
+ * @gfn: first guest frame
+ * @last: last guest frame
+ */
+bool mkvm_any_pinned(struct mkvm_vm *vm, u64 gfn, u64 last)
+{
+	unsigned long i = gfn;
+
+	if (xa_find(&vm->pinned, &i, last, XA_PRESENT))
+		return true;
+	i = gfn >> MKVM_HUGE_SHIFT;
+	return xa_find(&vm->huge, &i, last >> MKVM_HUGE_SHIFT, XA_PRESENT);
+}
+
 /*
  * Forget the guest frames [gfn, gfn + npages): the backend drops its
  * mappings, then every vCPU in guest mode is kicked out and every vCPU
  * flushes its guest TLB before its next entry (mkvm_flush_remote_tlbs()),
  * and only then are the pages unpinned, marked dirty if writable: no CPU
- * can reach them any more.
+ * can reach them any more.  A 2 MiB pin lies wholly inside its slot, and
+ * the range is always whole slots, so it goes whole, in one call.
  */
 static void mkvm_unpin_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
 {
-	unsigned long i = gfn;
+	u64 last = gfn + npages - 1;
+	unsigned long i;
 	struct page *page;
 
-	if (!xa_find(&vm->pinned, &i, gfn + npages - 1, XA_PRESENT))
+	if (!mkvm_any_pinned(vm, gfn, last))
 		return;	/* nothing pinned: nothing mapped */
-	if (mkvm_be->unmap_range)
-		mkvm_be->unmap_range(vm, gfn, npages);
+	mkvm_be->unmap_range(vm, gfn, npages);
 	mkvm_flush_remote_tlbs(vm);
-	xa_for_each_range(&vm->pinned, i, page, gfn, gfn + npages - 1) {
+	xa_for_each_range(&vm->pinned, i, page, gfn, last) {
 		bool dirty = xa_get_mark(&vm->pinned, i, MKVM_PIN_WRITABLE);
 
 		xa_erase(&vm->pinned, i);
 		unpin_user_pages_dirty_lock(&page, 1, dirty);
 		vm->stat.pages_pinned--;
+	}
+	xa_for_each_range(&vm->huge, i, page, gfn >> MKVM_HUGE_SHIFT,
+			  last >> MKVM_HUGE_SHIFT) {
+		bool dirty = xa_get_mark(&vm->huge, i, MKVM_PIN_WRITABLE);
+
+		xa_erase(&vm->huge, i);
+		unpin_user_page_range_dirty_lock(page, MKVM_HUGE_PAGES, dirty);
+		vm->stat.pages_pinned -= MKVM_HUGE_PAGES;
 	}
 }
 
@@ -236,6 +262,8 @@ void mkvm_memslots_free(struct mkvm_vm *vm)
 	vm->last_slot = NULL;
 	xa_destroy(&vm->slots);
 	xa_destroy(&vm->pinned);
+	xa_destroy(&vm->huge);
+	kfree(vm->huge_pages);
 }
 
 /**
@@ -263,17 +291,97 @@ struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn)
 	return NULL;
 }
 
-/* The page behind @gfn pinned, as mkvm_pin_gfn() says; no dirty logging. */
+/*
+ * Whether the 2 MiB-aligned guest range around @gfn can be pinned as one
+ * 2 MiB page, @page (the host page behind @gfn, just pinned with the slot's
+ * full permission) telling what backs it: the range lies in @slot, which
+ * is not logged; its host address is 2 MiB aligned too (congruent with the
+ * guest's); @page is part of a folio of order 9 or more (a THP or hugetlb
+ * page) that holds the whole range, 2 MiB aligned physically.  Then the
+ * 512 pages are pinned in one call and, if they are that folio's pages in
+ * order, recorded in mkvm_vm.huge.  Return: the first of them, or NULL
+ * (nothing left pinned by this function): the 4 KiB path goes on.
+ */
+static struct page *mkvm_pin_huge(struct mkvm_vm *vm,
+				  struct mkvm_memslot *slot, u64 gfn,
+				  struct page *page, bool writable)
+{
+	u64 base = gfn & ~(u64)(MKVM_HUGE_PAGES - 1);
+	unsigned long hva = slot->userspace_addr +
+			    ((base - slot->base_gfn) << PAGE_SHIFT);
+	unsigned long pfn = page_to_pfn(page) - (gfn - base);
+	struct folio *folio = page_folio(page);
+	struct page **pages;
+	unsigned long i = base;
+	int n;
+
+	if (slot->dirty_bitmap || base < slot->base_gfn ||
+	    base + MKVM_HUGE_PAGES > slot->base_gfn + slot->npages ||
+	    !IS_ALIGNED(hva, MKVM_HUGE_PAGES << PAGE_SHIFT) ||
+	    folio_nr_pages(folio) < MKVM_HUGE_PAGES ||
+	    !IS_ALIGNED(pfn, MKVM_HUGE_PAGES) || pfn < folio_pfn(folio) ||
+	    pfn + MKVM_HUGE_PAGES > folio_pfn(folio) + folio_nr_pages(folio))
+		return NULL;
+	/* A frame of the range pinned alone: it may be mapped alone. */
+	if (xa_find(&vm->pinned, &i, base + MKVM_HUGE_PAGES - 1, XA_PRESENT))
+		return NULL;
+	if (!vm->huge_pages) {
+		vm->huge_pages = kmalloc_array(MKVM_HUGE_PAGES,
+					       sizeof(*vm->huge_pages),
+					       GFP_KERNEL_ACCOUNT);
+		if (!vm->huge_pages)
+			return NULL;
+	}
+	pages = vm->huge_pages;
+	n = pin_user_pages_fast(hva, MKVM_HUGE_PAGES, FOLL_LONGTERM |
+				(writable ? FOLL_WRITE : 0), pages);
+	if (n <= 0)
+		return NULL;
+	/* The host's mapping may have changed since @page was pinned. */
+	page = pfn_to_page(pfn);
+	for (i = 0; n == MKVM_HUGE_PAGES && i < MKVM_HUGE_PAGES; i++)
+		if (pages[i] != nth_page(page, i))
+			break;
+	if (i != MKVM_HUGE_PAGES ||
+	    xa_err(xa_store(&vm->huge, base >> MKVM_HUGE_SHIFT, pages[0],
+			    GFP_KERNEL_ACCOUNT))) {
+		unpin_user_pages(pages, n);
+		return NULL;
+	}
+	if (writable)
+		xa_set_mark(&vm->huge, base >> MKVM_HUGE_SHIFT,
+			    MKVM_PIN_WRITABLE);
+	vm->stat.pages_pinned += MKVM_HUGE_PAGES;
+	return pages[0];
+}
+
+/*
+ * The page behind @gfn pinned, as mkvm_pin_gfn() says, without dirty
+ * logging; *@huge: it is part of a 2 MiB pin and *@page is the first page
+ * of that.  A 2 MiB pin is only made with the slot's full permission, so
+ * it is writable in a writable slot.
+ */
 static int mkvm_pin_page(struct mkvm_vm *vm, struct mkvm_memslot *slot,
 			 u64 gfn, bool write, struct page **page,
-			 bool *writable)
+			 bool *writable, bool *huge)
 {
 	unsigned long hva = slot->userspace_addr +
 			    ((gfn - slot->base_gfn) << PAGE_SHIFT);
 	bool slot_rw = !(slot->flags & KVM_MEM_READONLY);
-	struct page *old = xa_load(&vm->pinned, gfn);
+	struct page *old = NULL, *head;
 	int r;
 
+	if (!xa_empty(&vm->huge))
+		old = xa_load(&vm->huge, gfn >> MKVM_HUGE_SHIFT);
+	if (old) {
+		*writable = xa_get_mark(&vm->huge, gfn >> MKVM_HUGE_SHIFT,
+					MKVM_PIN_WRITABLE);
+		*page = old;
+		*huge = true;
+		return 0;
+	}
+	*huge = false;
+	old = xa_load(&vm->pinned, gfn);
 	if (old) {
 		*writable = xa_get_mark(&vm->pinned, gfn, MKVM_PIN_WRITABLE);
 		if (*writable || !write) {
@@ -285,12 +393,25 @@ static int mkvm_pin_page(struct mkvm_vm *vm, struct mkvm_memslot *slot,
 	r = pin_user_pages_fast(hva, 1, FOLL_LONGTERM |
 				(slot_rw ? FOLL_WRITE : 0), page);
 	if (r != 1 && slot_rw && !write) {
-		/* A read of memory the host mapped read-only. */
+		/*
+		 * A read of memory the host mapped read-only: pinned and
+		 * mapped 4 KiB, never 2 MiB (a 2 MiB pin must allow writes
+		 * in a writable slot).
+		 */
 		*writable = false;
 		r = pin_user_pages_fast(hva, 1, FOLL_LONGTERM, page);
 	}
 	if (r != 1)
 		return r < 0 ? r : -EFAULT;
+	if (!old && *writable == slot_rw) {
+		head = mkvm_pin_huge(vm, slot, gfn, *page, *writable);
+		if (head) {
+			unpin_user_page(*page);	/* the 2 MiB pin holds it */
+			*page = head;
+			*huge = true;
+			return 0;
+		}
+	}
 	if (old) {
 		/*
 		 * The new page replaces the old (a write broke copy-on-write):
@@ -318,24 +439,34 @@ static int mkvm_pin_page(struct mkvm_vm *vm, struct mkvm_memslot *slot,
  * @slot: the slot holding @gfn
  * @gfn: guest frame number
  * @write: the guest is writing
- * @page: the pinned page
+ * @page: the pinned page; when *@huge, the first page of the 2 MiB range
  * @writable: whether the page may be mapped writable
+ * @huge: the 2 MiB-aligned guest range around @gfn is pinned as one and
+ *	may be mapped with one 2 MiB leaf
  *
  * A frame stays pinned until its slot is deleted or moved or the VM goes.
  * A writable slot is pinned for writing even on a read, so that the guest
- * does not fault again on its first write; a read-only slot never is.  In a
- * slot with dirty logging, a write marks the page dirty before it is mapped
- * writable, and a read maps it read-only, so that the first write faults.
+ * does not fault again on its first write; a read-only slot never is.
+ * Where a THP or hugetlb page backs a whole 2 MiB-aligned range of the slot
+ * (mkvm_pin_huge()), the 512 pages are pinned at once.  In a slot with
+ * dirty logging, every mapping is 4 KiB (*@huge false, *@page the frame's
+ * page even inside a 2 MiB pin), a write marks the page dirty before it is
+ * mapped writable, and a read maps it read-only, so that the first write
+ * faults.
  *
  * Return: 0, or the error of pinning (-EFAULT for an unmapped address).
  */
 int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
-		 bool write, struct page **page, bool *writable)
+		 bool write, struct page **page, bool *writable, bool *huge)
 {
-	int r = mkvm_pin_page(vm, slot, gfn, write, page, writable);
+	int r = mkvm_pin_page(vm, slot, gfn, write, page, writable, huge);
 
 	if (r || !slot->dirty_bitmap)
 		return r;
+	if (*huge) {
+		*page = nth_page(*page, gfn & (MKVM_HUGE_PAGES - 1));
+		*huge = false;
+	}
 	if (write && *writable)
 		mkvm_mark_page_dirty(slot, gfn);
 	else

@@ -97,6 +97,8 @@ struct mkvm_vcpu_stat {
 /* VM statistics, the data block of the VM's stats fd; (s) like the slots. */
 struct mkvm_vm_stat {
 	u64 pages_pinned;	/* guest pages pinned (and mapped) right now */
+	u64 pages_4k;		/* 4 KiB leaves in the NPT/EPT right now */
+	u64 pages_2m;		/* 2 MiB leaves in the NPT/EPT right now */
 	u64 remote_tlb_flush_requests;	/* mappings dropped: TLBs flushed */
 	u64 memslot_updates;	/* successful KVM_SET_USER_MEMORY_REGION */
 };
@@ -184,6 +186,15 @@ struct mkvm_vm {
 	 * held, like the backend's tables that map them.
 	 */
 	struct xarray pinned;	/* (s) */
+	/*
+	 * Guest ranges pinned as one 2 MiB page (kmod/memslot.c): gfn >>
+	 * MKVM_HUGE_SHIFT -> the range's first struct page (the 512 pages
+	 * are one folio's, in order), tagged MKVM_PIN_WRITABLE likewise; their
+	 * frames are never in @pinned.  huge_pages: the array pinning them
+	 * uses, allocated at the first use.
+	 */
+	struct xarray huge;	/* (s) */
+	struct page **huge_pages;	/* (s) */
 	atomic_t tlb_gen;	/* (a) bumped when mappings go away or lose W */
 	void *be;		/* (c) backend state (nested page tables...) */
 	struct mkvm_vm_stat stat;	/* (s) */
@@ -193,6 +204,10 @@ struct mkvm_vm {
 };
 
 #define MKVM_PIN_WRITABLE	XA_MARK_1
+
+/* A 2 MiB page: 512 frames, the size a PDE maps in NPT and EPT. */
+#define MKVM_HUGE_SHIFT		9
+#define MKVM_HUGE_PAGES		(1UL << MKVM_HUGE_SHIFT)
 
 /*
  * One entry of a backend's exit table, indexed by the hardware exit code:
@@ -284,12 +299,21 @@ struct mkvm_backend {
 	void (*vcpu_put)(struct mkvm_vcpu *vcpu);
 	/*
 	 * Map guest frame @gfn to the pinned host @page in the nested page
-	 * tables (NPT/EPT), read-only unless @writable; 0 or -ENOMEM.  Drop
-	 * the mappings of guest frames [gfn, gfn + npages).  Both with
-	 * slots_lock held.
+	 * tables (NPT/EPT), read-only unless @writable; 0 or -ENOMEM.
+	 * map_huge: map the 512 guest frames from @gfn (2 MiB aligned) with
+	 * one 2 MiB leaf to the pinned pages from @page (2 MiB aligned
+	 * physically), replacing a page table there (the caller pinned the
+	 * whole range: what that table maps are these pages), flushing the
+	 * TLBs before the table is freed; 0 or -ENOMEM.  unmap_range: drop
+	 * the mappings of guest frames [gfn, gfn + npages) (a 2 MiB leaf
+	 * that overlaps the range goes whole); the caller flushes the TLBs.
+	 * All with slots_lock held.  Each keeps mkvm_vm_stat.pages_4k and
+	 * pages_2m.
 	 */
 	int (*map_gfn)(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		       bool writable);
+	int (*map_huge)(struct mkvm_vm *vm, u64 gfn, struct page *page,
+			bool writable);
 	void (*unmap_range)(struct mkvm_vm *vm, u64 gfn, u64 npages);
 	/*
 	 * Host-initiated (KVM_GET/SET_MSRS) access to an MSR the backend
@@ -301,8 +325,10 @@ struct mkvm_backend {
 			  bool write);
 	/*
 	 * Make the mappings of guest frames [gfn, gfn + npages) read-only
-	 * (dirty logging); the next write faults.  slots_lock held; the
-	 * caller flushes the TLBs (mkvm_flush_remote_tlbs()).
+	 * (dirty logging); the next write faults.  A 2 MiB leaf that overlaps
+	 * the range is dropped instead: the next accesses fault and map 4 KiB
+	 * leaves.  slots_lock held; the caller flushes the TLBs
+	 * (mkvm_flush_remote_tlbs()).
 	 */
 	void (*protect_range)(struct mkvm_vm *vm, u64 gfn, u64 npages);
 };
@@ -332,8 +358,9 @@ int mkvm_set_memory_region(struct mkvm_vm *vm,
 			   const struct kvm_userspace_memory_region *mem);
 void mkvm_memslots_free(struct mkvm_vm *vm);
 struct mkvm_memslot *mkvm_gfn_to_slot(struct mkvm_vm *vm, u64 gfn);
+bool mkvm_any_pinned(struct mkvm_vm *vm, u64 gfn, u64 last);
 int mkvm_pin_gfn(struct mkvm_vm *vm, struct mkvm_memslot *slot, u64 gfn,
-		 bool write, struct page **page, bool *writable);
+		 bool write, struct page **page, bool *writable, bool *huge);
 
 /* kmod/dirty_log.c */
 int mkvm_dirty_log_enable(struct mkvm_vm *vm, struct mkvm_memslot *slot);

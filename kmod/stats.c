@@ -110,6 +110,8 @@ static const struct mkvm_stat_def mkvm_vcpu_stat_defs[] = {
 
 static const struct mkvm_stat_def mkvm_vm_stat_defs[] = {
 	VM_STAT(pages_pinned, MKVM_STAT_INSTANT),
+	VM_STAT(pages_4k, MKVM_STAT_INSTANT),
+	VM_STAT(pages_2m, MKVM_STAT_INSTANT),
 	VM_STAT(remote_tlb_flush_requests, MKVM_STAT_COUNTER),
 	VM_STAT(memslot_updates, MKVM_STAT_COUNTER),
 };

@@ -185,6 +185,7 @@ int mkvm_vm_create(unsigned long type)
 	mutex_init(&vm->slots_lock);
 	xa_init(&vm->slots);
 	xa_init(&vm->pinned);
+	xa_init(&vm->huge);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
 	snprintf(vm->stats_id, sizeof(vm->stats_id), "kvm-%d",

@@ -38,8 +38,8 @@ while [ $# -gt 0 ]; do
 	shift
 done
 case "$MACHINE" in
-svm) MACHINE_ARGS=(--icount --timeout 900) ;;
-vmx) MACHINE_ARGS=(--timeout 7200) ;;
+svm) MACHINE_ARGS=(--icount --timeout 900 --mem 3072) ;;
+vmx) MACHINE_ARGS=(--timeout 7200 --mem 2048) ;; # Bochs 2.7's most
 *) echo "bench.sh: --machine svm or vmx" >&2; exit 2 ;;
 esac
 OUT=${OUT:-$TOP/build/bench/$MACHINE}
@@ -68,11 +68,12 @@ esac
 tr -d '\r' <"$OUT/console.txt" | awk -v machine="$MACHINE" -v clock="$CLOCK" \
 	-v date="$(date -u '+%Y-%m-%d')" '
 BEGIN {
-	order = "cpuid rdmsr pio mmio run_immediate hlt_irq fault_4k fault_thp vm_create memslot"
+	order = "cpuid rdmsr pio mmio run_immediate hlt_irq fault_4k fault_thp fault_4k_1g fault_thp_1g touch_4k touch_thp vm_create memslot"
 	n = split(order, names, " ")
 	target["cpuid"] = 0.5; target["rdmsr"] = 0.5
 	target["pio"] = 0.8; target["mmio"] = 1.0
 	target["fault_4k"] = 1.0; target["fault_thp"] = 0.5; target["vm_create"] = 1.0
+	target["fault_4k_1g"] = 1.0; target["fault_thp_1g"] = 0.5
 }
 $1 == "benchdev" && $3 == "bench" && NF == 6 {
 	dev = ($2 == "/dev/kvm") ? "kvm" : "minikvm"

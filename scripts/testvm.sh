@@ -17,6 +17,8 @@
 #                       linux-image-amd64 points to)
 #   --module PATH       minikvm module (default ./minikvm.ko)
 #   --smp N             number of CPUs (default 1)
+#   --mem MB            memory of the test machine (default 1024; QEMU -m,
+#                       Bochs megs, at most 2048 there)
 #   --timeout SECONDS   whole run, boot included (default 300 svm, 900 vmx)
 #   --test-timeout SECONDS  each test (default half of --timeout)
 #   --out DIR           outputs (default build/testvm/MACHINE): console.log (raw
@@ -98,7 +100,7 @@ need_int() {
 parse_args() {
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		--machine | --targets | --kernel | --module | --smp | --timeout | --test-timeout | --out | --file | --cpu)
+		--machine | --targets | --kernel | --module | --smp | --mem | --timeout | --test-timeout | --out | --file | --cpu)
 			[ $# -ge 2 ] || die "$1 needs a value"
 			case "$1" in
 			--machine) MACHINE=$2 ;;
@@ -106,6 +108,7 @@ parse_args() {
 			--kernel) KVER=$2 ;;
 			--module) MODULE=$2 ;;
 			--smp) SMP=$2 ;;
+			--mem) MEM_MB=$2 ;;
 			--timeout) TIMEOUT=$2 ;;
 			--test-timeout) TEST_TIMEOUT=$2 ;;
 			--out) OUT=$2 ;;
@@ -129,6 +132,8 @@ parse_args() {
 	*) die "unknown machine '$MACHINE' (svm or vmx)" ;;
 	esac
 	need_int --smp "$SMP"
+	need_int --mem "$MEM_MB"
+	[ "$MACHINE" != vmx ] || [ "$MEM_MB" -le 2048 ] || die "--mem: Bochs takes at most 2048 MB"
 	need_int --timeout "$TIMEOUT"
 	: "${TEST_TIMEOUT:=$((TIMEOUT / 2))}"
 	need_int --test-timeout "$TEST_TIMEOUT"

@@ -593,7 +593,9 @@ int mkvm_x86_pio_in_kernel(struct mkvm_vcpu *vcpu)
  * @nfetched: how many
  *
  * Inside a memory slot the frame is pinned and mapped (read-only for a
- * read-only slot, or while the host page is not writable); outside every
+ * read-only slot, or while the host page is not writable), with its whole
+ * 2 MiB-aligned range in one 2 MiB leaf when mkvm_pin_gfn() pinned that as
+ * one (a THP or hugetlb page behind it, no dirty logging); outside every
  * slot, or for a write to a read-only slot, the access is MMIO and goes to
  * userspace as KVM_EXIT_MMIO.
  *
@@ -606,7 +608,7 @@ int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct mkvm_memslot *slot;
 	struct page *page;
-	bool writable;
+	bool writable, huge;
 	int r;
 
 	mutex_lock(&vm->slots_lock);
@@ -629,8 +631,11 @@ int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 			mkvm_be->vcpu_load_state(vcpu);
 		return r;
 	}
-	r = mkvm_pin_gfn(vm, slot, gfn, write, &page, &writable);
-	if (!r)
+	r = mkvm_pin_gfn(vm, slot, gfn, write, &page, &writable, &huge);
+	if (!r && huge)
+		r = mkvm_be->map_huge(vm, gfn & ~(u64)(MKVM_HUGE_PAGES - 1),
+				      page, writable);
+	else if (!r)
 		r = mkvm_be->map_gfn(vm, gfn, page, writable);
 	mutex_unlock(&vm->slots_lock);
 	if (r)

@@ -33,6 +33,15 @@
  *	fault_thp	the same with the slot's memory 2 MiB aligned and
  *			MADV_HUGEPAGE: transparent huge pages where the host
  *			kernel gives them (its THP mode is printed)
+ *	fault_4k_1g, fault_thp_1g
+ *			the same over 1 GiB (the test machine needs more
+ *			than its default 1 GiB: bench.sh gives it 3 GiB,
+ *			2 GiB on Bochs)
+ *	touch_4k, touch_thp
+ *			no VM: the benchmark itself touches a fresh 64 MiB
+ *			mapping as the guest of fault_4k / fault_thp does,
+ *			the host's own cost of those first touches (page
+ *			faults, zeroing), a floor for both hypervisors
  *	vm_create	KVM_CREATE_VM + KVM_CREATE_VCPU + mmap of kvm_run,
  *			then close both (no run): time per VM
  *	memslot		KVM_SET_USER_MEMORY_REGION of 64 MiB, then its
@@ -71,6 +80,7 @@
 #define MMIO_GPA	0xc0000000ULL	/* no slot here */
 #define FAULT_GPA	0x40000000ULL	/* the fresh slot of fault_4k */
 #define FAULT_SIZE	(64ULL << 20)
+#define FAULT_SIZE_1G	(1ULL << 30)	/* fault_*_1g: a 2-3 GiB test machine */
 #define FAULT_SLOT	1
 #define VEC_TIMER	0xec
 
@@ -431,11 +441,11 @@ static void print_thp_mode(void)
  * (MADV_NOHUGEPAGE) or, @huge, by transparent huge pages where the host
  * gives them (2 MiB aligned, MADV_HUGEPAGE).
  */
-static void bench_fault(const char *name, bool huge)
+static void bench_fault(const char *name, bool huge, uint64_t full_size)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_touch);
-	uint64_t size = scaled(FAULT_SIZE / PAGE_SIZE_4K) * PAGE_SIZE_4K;
+	uint64_t size = scaled(full_size / PAGE_SIZE_4K) * PAGE_SIZE_4K;
 	uint64_t map_size = size + (2ULL << 20), t0, t;
 	uint8_t *map, *mem;
 
@@ -462,12 +472,59 @@ static void bench_fault(const char *name, bool huge)
 
 static void fault_4k(void)
 {
-	bench_fault("fault_4k", false);
+	bench_fault("fault_4k", false, FAULT_SIZE);
 }
 
 static void fault_thp(void)
 {
-	bench_fault("fault_thp", true);
+	bench_fault("fault_thp", true, FAULT_SIZE);
+}
+
+static void fault_4k_1g(void)
+{
+	bench_fault("fault_4k_1g", false, FAULT_SIZE_1G);
+}
+
+static void fault_thp_1g(void)
+{
+	bench_fault("fault_thp_1g", true, FAULT_SIZE_1G);
+}
+
+/*
+ * The host alone, no VM: first touch of a fresh 64 MiB mapping from the
+ * benchmark's own thread, one byte per 4 KiB page, backed like fault_4k's
+ * (@huge false) or fault_thp's memory: the host kernel's page faults and
+ * page zeroing, which a guest's first touch costs on either hypervisor.
+ */
+static void bench_touch(const char *name, bool huge)
+{
+	uint64_t size = scaled(FAULT_SIZE / PAGE_SIZE_4K) * PAGE_SIZE_4K;
+	uint64_t map_size = size + (2ULL << 20), t0, t, p;
+	uint8_t *map, *mem;
+
+	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(map != MAP_FAILED, "mmap of %llu bytes",
+		    (unsigned long long)map_size);
+	mem = (uint8_t *)(((uintptr_t)map + (2ULL << 20) - 1) &
+			  ~((2ULL << 20) - 1));
+	madvise(mem, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	t0 = now_ns();
+	for (p = 0; p < size; p += PAGE_SIZE_4K)
+		*(volatile uint8_t *)(mem + p) = 1;
+	t = now_ns() - t0;
+	report(name, size / PAGE_SIZE_4K, t);
+	munmap(map, map_size);
+}
+
+static void touch_4k(void)
+{
+	bench_touch("touch_4k", false);
+}
+
+static void touch_thp(void)
+{
+	bench_touch("touch_thp", true);
 }
 
 /* --- vm_create and memslot --- */
@@ -528,6 +585,10 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(hlt_irq),
 	KVM_TEST(fault_4k),
 	KVM_TEST(fault_thp),
+	KVM_TEST(fault_4k_1g),
+	KVM_TEST(fault_thp_1g),
+	KVM_TEST(touch_4k),
+	KVM_TEST(touch_thp),
 	{ "vm_create", vm_create_destroy },
 	KVM_TEST(memslot),
 	KVM_TEST(cpuid_trace),

@@ -143,6 +143,7 @@ const struct mkvm_backend svm_backend = {
 	.vcpu_save_regs = svm_vcpu_save_regs,
 	.vcpu_run = svm_vcpu_run,
 	.map_gfn = svm_npt_map,
+	.map_huge = svm_npt_map_huge,
 	.unmap_range = svm_npt_unmap_range,
 	.msr_access = svm_msr_access,
 	.protect_range = svm_npt_protect_range,

@@ -69,6 +69,8 @@ int svm_npt_init(struct svm_vm *svm_vm);
 void svm_npt_destroy(struct svm_vm *svm_vm);
 int svm_npt_map(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		bool writable);
+int svm_npt_map_huge(struct mkvm_vm *vm, u64 gfn, struct page *page,
+		     bool writable);
 void svm_npt_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
 void svm_npt_protect_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
 

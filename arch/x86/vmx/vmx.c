@@ -160,6 +160,7 @@ static int vmx_check_ept_vpid(u64 proc2_cap)
 	}
 	vmx_cfg.invept_single = ept & IA32_VMX_EPT_CAP_INVEPT_SINGLE;
 	vmx_cfg.invvpid_single = ept & IA32_VMX_VPID_CAP_INVVPID_SINGLE;
+	vmx_cfg.ept_2m = ept & IA32_VMX_EPT_CAP_2M;
 	vmx_cfg.vpid = (VMX_CTLS_ALLOWED1(proc2_cap) & VMX_PROC2_VPID) &&
 		       (ept & IA32_VMX_VPID_CAP_INVVPID) &&
 		       (ept & (IA32_VMX_VPID_CAP_INVVPID_SINGLE |
@@ -433,6 +434,7 @@ const struct mkvm_backend vmx_backend = {
 	.vcpu_put = vmx_vcpu_put,
 	.vcpu_run = vmx_vcpu_run,
 	.map_gfn = vmx_ept_map,
+	.map_huge = vmx_ept_map_huge,
 	.unmap_range = vmx_ept_unmap_range,
 	.msr_access = vmx_msr_access,
 	.protect_range = vmx_ept_protect_range,

@@ -53,6 +53,7 @@
  */
 #define IA32_VMX_EPT_CAP_WALK_4		BIT_ULL(6)  /* page-walk length 4 */
 #define IA32_VMX_EPT_CAP_WB			BIT_ULL(14) /* write-back EPT structures */
+#define IA32_VMX_EPT_CAP_2M			BIT_ULL(16) /* PDEs may map 2-MByte pages */
 #define IA32_VMX_EPT_CAP_INVEPT		BIT_ULL(20)
 #define IA32_VMX_EPT_CAP_INVEPT_SINGLE		BIT_ULL(25)
 #define IA32_VMX_EPT_CAP_INVEPT_ALL		BIT_ULL(26)
@@ -92,6 +93,7 @@ struct vmx_config {
 	bool vpid;		/* VPIDs with INVVPID */
 	bool invept_single;	/* else INVEPT all-context */
 	bool invvpid_single;	/* else INVVPID all-context */
+	bool ept_2m;		/* EPT PDEs may map 2-MByte pages */
 	u32 preemption_timer;	/* VMX-preemption timer value, 0: not used */
 };
 extern struct vmx_config vmx_cfg;
@@ -160,6 +162,8 @@ int vmx_ept_init(struct vmx_vm *vmx_vm);
 void vmx_ept_destroy(struct vmx_vm *vmx_vm);
 int vmx_ept_map(struct mkvm_vm *vm, u64 gfn, struct page *page,
 		bool writable);
+int vmx_ept_map_huge(struct mkvm_vm *vm, u64 gfn, struct page *page,
+		     bool writable);
 void vmx_ept_unmap_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
 void vmx_ept_protect_range(struct mkvm_vm *vm, u64 gfn, u64 npages);
 int vmx_invept(u64 eptp);
