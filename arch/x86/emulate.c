@@ -608,7 +608,7 @@ int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 	u64 gfn = gpa >> PAGE_SHIFT;
 	struct mkvm_memslot *slot;
 	struct page *page;
-	bool writable, huge;
+	bool writable, huge, all;
 	int r;
 
 	mutex_lock(&vm->slots_lock);
@@ -617,15 +617,17 @@ int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 		mutex_unlock(&vm->slots_lock);
 		mkvm_be->vcpu_save_state(vcpu);
 		r = mkvm_x86_mmio(vcpu, gpa, fetched, nfetched);
+		all = mkvm_x86_complete_needs_all(vcpu);
 		if (!r && !slot)
 			r = mkvm_x86_mmio_in_kernel(vcpu);
 		/*
 		 * Only the run registers changed (the instruction, or its
 		 * completion in the kernel): the next entry, after userspace,
 		 * loads just those; handled here, they go back now, for the
-		 * exit handler's caller looks at RIP.
+		 * exit handler's caller looks at RIP.  Not for REP STOS/MOVS,
+		 * whose completion may end a shadow without moving RIP.
 		 */
-		if (vcpu->state == MKVM_STATE_ARCH)
+		if (vcpu->state == MKVM_STATE_ARCH && !all)
 			vcpu->state = MKVM_STATE_BOTH;
 		if (r)
 			mkvm_be->vcpu_load_state(vcpu);
