@@ -437,25 +437,36 @@ static void print_thp_mode(void)
 }
 
 /*
- * Touches a fresh slot of FAULT_SIZE, backed by 4 KiB pages
- * (MADV_NOHUGEPAGE) or, @huge, by transparent huge pages where the host
- * gives them (2 MiB aligned, MADV_HUGEPAGE).
+ * Fresh anonymous memory of @size bytes at a 2 MiB-aligned address, backed
+ * by 4 KiB pages (MADV_NOHUGEPAGE) or, @huge, by transparent huge pages
+ * where the host gives them (MADV_HUGEPAGE).  *@map and *@map_size are
+ * what to munmap().
  */
+static uint8_t *mem_aligned(uint64_t size, bool huge, uint8_t **map,
+			    uint64_t *map_size)
+{
+	uint8_t *mem;
+
+	*map_size = size + (2ULL << 20);
+	*map = mmap(NULL, *map_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	TEST_ASSERT(*map != MAP_FAILED, "mmap of %llu bytes",
+		    (unsigned long long)*map_size);
+	mem = (uint8_t *)(((uintptr_t)*map + (2ULL << 20) - 1) &
+			  ~((2ULL << 20) - 1));
+	madvise(mem, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	return mem;
+}
+
+/* Touches a fresh slot of @full_size (scaled), memory as mem_aligned(). */
 static void bench_fault(const char *name, bool huge, uint64_t full_size)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_touch);
 	uint64_t size = scaled(full_size / PAGE_SIZE_4K) * PAGE_SIZE_4K;
-	uint64_t map_size = size + (2ULL << 20), t0, t;
-	uint8_t *map, *mem;
+	uint64_t map_size, t0, t;
+	uint8_t *map, *mem = mem_aligned(size, huge, &map, &map_size);
 
-	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	TEST_ASSERT(map != MAP_FAILED, "mmap of %llu bytes",
-		    (unsigned long long)map_size);
-	mem = (uint8_t *)(((uintptr_t)map + (2ULL << 20) - 1) &
-			  ~((2ULL << 20) - 1));
-	madvise(mem, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	if (huge)
 		print_thp_mode();
 	vm_set_user_memory_region(vm, FAULT_SLOT, 0, FAULT_GPA, size, mem);
@@ -499,16 +510,9 @@ static void fault_thp_1g(void)
 static void bench_touch(const char *name, bool huge)
 {
 	uint64_t size = scaled(FAULT_SIZE / PAGE_SIZE_4K) * PAGE_SIZE_4K;
-	uint64_t map_size = size + (2ULL << 20), t0, t, p;
-	uint8_t *map, *mem;
+	uint64_t map_size, t0, t, p;
+	uint8_t *map, *mem = mem_aligned(size, huge, &map, &map_size);
 
-	map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	TEST_ASSERT(map != MAP_FAILED, "mmap of %llu bytes",
-		    (unsigned long long)map_size);
-	mem = (uint8_t *)(((uintptr_t)map + (2ULL << 20) - 1) &
-			  ~((2ULL << 20) - 1));
-	madvise(mem, size, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	t0 = now_ns();
 	for (p = 0; p < size; p += PAGE_SIZE_4K)
 		*(volatile uint8_t *)(mem + p) = 1;
