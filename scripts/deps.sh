@@ -6,6 +6,7 @@
 #   svm    the AMD SVM test machine (QEMU/TCG booting Debian's kernel)
 #   vmx    the Intel VMX test machine (Bochs booting a GRUB ISO)
 #   upstream  Linux 6.1's own KVM selftests (scripts/kvm-selftests.sh)
+#   profile   perf, run in the SVM test machine by scripts/profile.sh
 #   all    every group above
 #
 # Checks with dpkg-query which packages are missing. Nothing missing: prints
@@ -21,6 +22,7 @@ set -eu
 PKGS_build="gcc make linux-headers-amd64 libelf-dev zlib1g-dev libcmocka-dev pkg-config python3"
 PKGS_svm="qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils zstd"
 PKGS_upstream="linux-source-6.1 libc6-dev xz-utils"
+PKGS_profile="linux-perf"
 PKGS_vmx="bochs bochsbios vgabios grub-pc-bin grub-common xorriso mtools linux-image-amd64 busybox-static cpio xz-utils zstd"
 
 usage() {
@@ -46,9 +48,10 @@ for group in "$@"; do
 	svm) wanted="$wanted $PKGS_svm" ;;
 	vmx) wanted="$wanted $PKGS_vmx" ;;
 	upstream) wanted="$wanted $PKGS_upstream" ;;
-	all) wanted="$wanted $PKGS_build $PKGS_svm $PKGS_vmx $PKGS_upstream" ;;
+	profile) wanted="$wanted $PKGS_profile" ;;
+	all) wanted="$wanted $PKGS_build $PKGS_svm $PKGS_vmx $PKGS_upstream $PKGS_profile" ;;
 	-h | --help) usage ;;
-	*) echo "deps.sh: unknown group '$group' (build, svm, vmx, upstream, all)" >&2; exit 2 ;;
+	*) echo "deps.sh: unknown group '$group' (build, svm, vmx, upstream, profile, all)" >&2; exit 2 ;;
 	esac
 done
 
