@@ -47,12 +47,15 @@ static void mkvm_protect_range(struct mkvm_vm *vm, u64 gfn, u64 npages)
  * @vm: the VM
  * @slot: the slot, not logged yet
  *
- * Every page starts clean and mapped read-only.  Return: 0 or -ENOMEM.
+ * Every page starts clean and mapped read-only.  The bitmaps' size is the
+ * user's choice (up to 512 MiB for the largest slot): when memory is short
+ * the ioctl fails with -ENOMEM and the kernel log stays quiet.
+ * Return: 0 or -ENOMEM.
  */
 int mkvm_dirty_log_enable(struct mkvm_vm *vm, struct mkvm_memslot *slot)
 {
 	slot->dirty_bitmap = kvzalloc(2 * mkvm_dirty_bitmap_bytes(slot),
-				      GFP_KERNEL_ACCOUNT);
+				      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!slot->dirty_bitmap)
 		return -ENOMEM;
 	mkvm_protect_range(vm, slot->base_gfn, slot->npages);
