@@ -117,6 +117,7 @@ void svm_debug_save(struct mkvm_vcpu *vcpu);
 int svm_exit_excp_db(struct mkvm_vcpu *vcpu);
 void svm_set_exception_intercepts(struct mkvm_vcpu *vcpu);
 int svm_exit_excp_bp(struct mkvm_vcpu *vcpu);
+int svm_exit_excp_ac(struct mkvm_vcpu *vcpu);
 int svm_debug_step(struct mkvm_vcpu *vcpu);
 #endif
 

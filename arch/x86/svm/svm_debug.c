@@ -16,6 +16,7 @@
 #include "svm.h"
 
 #define SVM_DB_VECTOR	1
+#define SVM_AC_VECTOR	17
 #define SVM_BP_VECTOR	3
 
 /**
@@ -23,8 +24,15 @@
  * @vcpu: the vCPU
  *
  * Bit n intercepts vector n (APM Vol. 2, Table B-1): what userspace's
- * debugging needs (debug.c), and #DB while svm_event.c single-steps the
- * guest towards an NMI window.
+ * debugging needs (debug.c), and always #DB and #AC.  A #DB or #AC that
+ * its own delivery raises again (a data breakpoint on the IDT entry or the
+ * stack it pushes to; an unaligned stack with alignment checking on) is
+ * delivered again and again without ever reaching an instruction boundary,
+ * where interrupts are taken: the physical CPU would hang for good (the
+ * flaws KVM closed as CVE-2015-8104 and CVE-2015-5307).  Intercepted, each
+ * one is a #VMEXIT, and svm_exit_excp_db() / svm_exit_excp_ac() give it
+ * back to the guest: the loop goes on, but through the host, which takes
+ * its interrupts and signals in between.
  */
 void svm_set_exception_intercepts(struct mkvm_vcpu *vcpu)
 {
@@ -32,7 +40,7 @@ void svm_set_exception_intercepts(struct mkvm_vcpu *vcpu)
 
 	svm->vmcb->control.intercept_exceptions =
 		mkvm_x86_debug_intercepts(&vcpu->arch) |
-		(svm->nmi_singlestep ? BIT(SVM_DB_VECTOR) : 0);
+		BIT(SVM_DB_VECTOR) | BIT(SVM_AC_VECTOR);
 }
 
 /**
@@ -80,10 +88,12 @@ void svm_debug_save(struct mkvm_vcpu *vcpu)
 }
 
 /*
- * #DB, intercepted while userspace single-steps or has hardware
- * breakpoints (every #DB is userspace's then, as on KVM), or while
- * svm_event.c steps the guest towards an NMI window (the #DB is the end of
- * that step, and the guest's own if its TF was set too).
+ * #DB, always intercepted (svm_set_exception_intercepts()).  While
+ * userspace single-steps or has hardware breakpoints, every #DB is
+ * userspace's, as on KVM.  While svm_event.c steps the guest towards an
+ * NMI window, the #DB is the end of that step (and the guest's own if its
+ * TF was set too).  Otherwise it is the guest's: given back to it, with DR6
+ * as the #DB left it in the VMCB.
  */
 int svm_exit_excp_db(struct mkvm_vcpu *vcpu)
 {
@@ -101,6 +111,15 @@ int svm_exit_excp_db(struct mkvm_vcpu *vcpu)
 
 	svm_vcpu_save_state(vcpu);
 	return mkvm_x86_debug_exit(vcpu, SVM_DB_VECTOR, dr6, dr7);
+}
+
+/* #AC, always intercepted: given back to the guest with its error code (0). */
+int svm_exit_excp_ac(struct mkvm_vcpu *vcpu)
+{
+	struct vmcb_control *c = &((struct svm_vcpu *)vcpu->be)->vmcb->control;
+
+	mkvm_x86_queue_exception(vcpu, SVM_AC_VECTOR, true, c->exit_info_1);
+	return 1;
 }
 
 /*

@@ -14,12 +14,15 @@
  *   INVD                  a no-op: dropping dirty cache lines would lose
  *                         the host's data
  *   SHUTDOWN              a triple fault: KVM_EXIT_SHUTDOWN
- *   VINTR, IRET, #DB      event windows, on demand (svm_event.c)
+ *   VINTR, IRET           event windows, on demand (svm_event.c)
  *   XSETBV                the guest's XCR0, checked (arch/x86/fpu.c)
  *   VMRUN ... SKINIT, INVLPGA, MONITOR, MWAIT
  *                         not offered to guests: #UD
  *   NPF                   nested paging built on demand from the memslots
- *   #DB, #BP              only while userspace debugs the guest
+ *   #DB, #AC              always: an exception its own delivery raises
+ *                         again would hang the CPU; given back to the
+ *                         guest unless userspace debugs it (svm_debug.c)
+ *   #BP                   only while userspace debugs the guest
  *                         (KVM_SET_GUEST_DEBUG, svm_debug.c)
  *
  * Context: process context, preemption enabled, vCPU mutex held.
@@ -315,6 +318,7 @@ const struct mkvm_exit_handler svm_exit_handlers[SVM_EXIT_MAX] = {
 	SVM_EXIT(WRITE_CR4, svm_exit_cr4_write),
 	SVM_EXIT(EXCP_DB, svm_exit_excp_db),
 	SVM_EXIT(EXCP_BP, svm_exit_excp_bp),
+	SVM_EXIT(EXCP_AC, svm_exit_excp_ac),
 	SVM_EXIT(INTR, svm_exit_intr),
 	SVM_EXIT(NMI, svm_exit_host_event),
 	SVM_EXIT(SMI, svm_exit_host_event),

@@ -101,6 +101,7 @@
 #define SVM_EXIT_EXCP_BASE		0x040
 #define SVM_EXIT_EXCP_DB		0x041	/* #DB, vector 1 */
 #define SVM_EXIT_EXCP_BP		0x043	/* #BP, vector 3 */
+#define SVM_EXIT_EXCP_AC		0x051	/* #AC, vector 17 */
 #define SVM_EXIT_INTR			0x060
 #define SVM_EXIT_NMI			0x061
 #define SVM_EXIT_SMI			0x062

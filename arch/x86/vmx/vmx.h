@@ -11,6 +11,17 @@
 #include <linux/preempt.h>
 
 /*
+ * Always in the exception bitmap: #AC.  A #AC that its own delivery raises
+ * again (an unaligned stack with alignment checking on) is delivered again
+ * and again without reaching an instruction boundary, where interrupts are
+ * taken, and would hang the physical CPU (the flaw KVM closed as
+ * CVE-2015-5307); intercepted, each is a VM exit and goes back to the
+ * guest from there (vmx_exit_exception_nmi()).
+ */
+#define VMX_AC_VECTOR		17
+#define VMX_EXC_ALWAYS		BIT(VMX_AC_VECTOR)
+
+/*
  * CPUID.1:ECX bit 5 announces VMX (SDM Vol. 3C, "Discovering Support for
  * VMX").
  */

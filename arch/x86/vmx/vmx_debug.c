@@ -71,7 +71,8 @@ void vmx_debug_prepare_entry(struct mkvm_vcpu *vcpu, bool loaded)
 		vmcs_writel(VMCS_GUEST_DR7, dr7);
 		/* Bit n of the exception bitmap: vector n exits. */
 		vmcs_write32(VMCS_EXCEPTION_BITMAP,
-			     mkvm_x86_debug_intercepts(&vcpu->arch));
+			     mkvm_x86_debug_intercepts(&vcpu->arch) |
+			     VMX_EXC_ALWAYS);
 	}
 	if (vcpu->arch.dbg.control & KVM_GUESTDBG_SINGLESTEP)
 		vmx->clear_blocking = true;

@@ -24,8 +24,12 @@
  *   PAUSE loop            a spinning guest: back to the run loop, which
  *                         can reschedule and see signals
  *   EPT violation         EPT built on demand from the memslots, or MMIO
+ *   #AC                   always: one its own delivery raises again would
+ *                         hang the CPU (vmx.h); given back to the guest
  *   #DB, #BP              only while userspace debugs the guest
- *                         (KVM_SET_GUEST_DEBUG, vmx_debug.c)
+ *                         (KVM_SET_GUEST_DEBUG, vmx_debug.c); a guest's
+ *                         own #DB is not intercepted (a known gap: KVM
+ *                         intercepts it always, Documentation/design.md)
  *
  * Context: process context, preemption enabled, vCPU mutex held.  The
  * handlers work on the values vmx_vcpu.c cached at the exit; those that
@@ -97,6 +101,11 @@ static int vmx_exit_exception_nmi(struct mkvm_vcpu *vcpu)
 		return 1;	/* vmx_do_nmi_irqoff() ran it */
 	if (vector == 1 || vector == 3)
 		return vmx_debug_exception(vcpu);
+	/* Always intercepted (vmx.h): back to the guest, error code 0. */
+	if (vector == VMX_AC_VECTOR) {
+		mkvm_x86_queue_exception(vcpu, VMX_AC_VECTOR, true, 0);
+		return 1;
+	}
 	return 0;	/* unhandled: KVM_EXIT_INTERNAL_ERROR */
 }
 

@@ -432,7 +432,7 @@ static void vmx_vmcs_init(struct mkvm_vcpu *vcpu)
 		vmcs_write32(VMCS_PLE_GAP, VMX_PLE_GAP);
 		vmcs_write32(VMCS_PLE_WINDOW, VMX_PLE_WINDOW);
 	}
-	vmcs_write32(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write32(VMCS_EXCEPTION_BITMAP, VMX_EXC_ALWAYS);
 	vmcs_write32(VMCS_CR3_TARGET_COUNT, 0);
 	vmcs_write32(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write32(VMCS_EXIT_MSR_LOAD_COUNT, 0);
