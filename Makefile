@@ -29,7 +29,7 @@ endif
 
 O := $(CURDIR)/build
 
-.PHONY: all module user selftests unit check demo diffrun bench clean
+.PHONY: all module user selftests unit check demo diffrun bench fuzz clean
 
 all: module user selftests
 
@@ -60,6 +60,11 @@ diffrun:
 BENCH_MACHINE ?= svm
 bench:
 	scripts/bench.sh --machine $(BENCH_MACHINE)
+
+FUZZ_MACHINE ?= svm
+FUZZ_SECONDS ?= 300
+fuzz:
+	scripts/fuzz.sh --machine $(FUZZ_MACHINE) --seconds $(FUZZ_SECONDS)
 
 clean:
 	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -19,9 +19,10 @@
 #                      dirty_log_test, smp_test and host_state_test, with one
 #                      CPU (Bochs runs twice as slowly with two)
 #      vmx-hotplug     hotplug_test with two CPUs, all targets in one boot
-#      vmx-smp         dirty_log_test, smp_test and host_state_test with two
-#                      CPUs, against minikvm only: real KVM hangs Bochs in
-#                      dirty_log_test
+#      vmx-smp         dirty_log_test, smp_test, host_state_test and
+#                      fuzz_test.sh (20 s of minikvm-fuzz, KVM_RUN included)
+#                      with two CPUs, against minikvm only: real KVM hangs
+#                      Bochs in dirty_log_test
 #                      (Documentation/testing.md); the SVM machine compares
 #                      them with KVM
 #      upstream-svm    Linux 6.1's own KVM selftests, built unchanged from
@@ -29,6 +30,11 @@
 #                      the list: selftests/upstream/kvm-selftests.list),
 #                      against minikvm, KVM and both loaded
 #      novirt          a QEMU CPU without SVM: minikvm.ko must refuse to load
+#      fuzz-svm        minikvm-fuzz for 20 s against minikvm, then KVM, with
+#                      memory measured around each (selftests/fuzz_test.sh);
+#                      every ioctl but KVM_RUN: QEMU's SVM emulation hangs
+#                      on random guest code, under KVM as under minikvm
+#                      (Documentation/testing.md, "Fuzzing")
 #      diffrun-svm     differential run (scripts/diffrun.sh): every selftest
 #                      against minikvm and KVM with their exits recorded,
 #                      compared case by case; only divergences not listed in
@@ -124,6 +130,14 @@ RUNNER=(--file "$TOP/build/bin/minikvm-run" --file "$TOP/build/runner/demo.bin"
 STAT=(--file "$TOP/build/bin/minikvm-stat" --file "$TOP/build/runner/loop64.elf"
 	selftests/minikvm_stat_test.sh)
 
+# minikvm-fuzz, for selftests/fuzz_test.sh: its settings per machine in
+# build/fuzz/MACHINE/fuzz.conf (scripts/fuzz.sh makes long runs).
+mkdir -p build/fuzz/svm build/fuzz/vmx
+printf 'FUZZ_SECONDS=20\nFUZZ_ARGS="--ops vcpu,vm,memslot,scribble,system,raw,fork"\n' \
+	>build/fuzz/svm/fuzz.conf
+printf 'FUZZ_SECONDS=20\n' >build/fuzz/vmx/fuzz.conf
+FUZZ=(--file "$TOP/build/bin/minikvm-fuzz" selftests/fuzz_test.sh)
+
 # diffrun RUN: scripts/diffrun.sh on the SVM machine, in build/testvm/RUN
 # (its run.log is the console, diffrun.log the report).
 diffrun() {
@@ -144,12 +158,15 @@ svm_runs() {
 		--targets "$TARGETS" "$TOP/build/selftests/cpuid_msr_test"
 	boot upstream-svm --machine svm --smp 2 --targets "$TARGETS" \
 		"${UPSTREAM[@]}" selftests/upstream_kvm_test.sh
+	boot fuzz-svm --machine svm --smp 2 --targets minikvm,kvm \
+		--file "$TOP/build/fuzz/svm/fuzz.conf" "${FUZZ[@]}"
 	diffrun diffrun-svm
 }
 vmx_runs() {
 	boot vmx --machine vmx --targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}"
 	boot vmx-hotplug --machine vmx --smp 2 --targets "$TARGETS" "$HOTPLUG"
-	boot vmx-smp --machine vmx --smp 2 --targets minikvm "${VMX_SMP[@]}"
+	boot vmx-smp --machine vmx --smp 2 --targets minikvm "${VMX_SMP[@]}" \
+		--file "$TOP/build/fuzz/vmx/fuzz.conf" "${FUZZ[@]}"
 }
 
 rm -rf build/testvm

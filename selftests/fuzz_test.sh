@@ -14,17 +14,20 @@
 # runs, they are unloaded and memory is measured again; then they are loaded
 # once more, as testvm.sh left them.  Between the two measurements nothing
 # else runs, and page cache and reclaimable slab are dropped before each, so
-# what grew is what the fuzzing left behind in the kernel: unreclaimable
-# slab, page tables, vmalloc, or pages nobody frees (pins).  The thresholds
-# are far above the noise of a run without any VM (measured: under 200 KiB)
-# and far below what a leak of one page or one object per VM would leave
-# after a run's thousands of VMs.
+# what grew is what the fuzzing left behind in the kernel.  The run makes
+# about a hundred VMs, thousands of vCPUs and hundreds of thousands of
+# memslot changes and faults, so a leak of one object or page per vCPU,
+# per memslot change or per pinned page stands far above the noise, which
+# is what the limits are set against (measured over the 15 runs of 2-90 s
+# that built this test, minikvm and KVM): unreclaimable slab grew by at most
+# 900 KiB, no single slab cache by more than 400 objects, and used memory
+# (per-CPU page lists, lazily freed vmalloc areas) by up to 20 MiB.
 #
 # Cases: 1 the fuzzer (no hang; its figures as diagnostics), 2 the modules
 # unload and load again, 3 no memory left behind.
 SECS=20 THREADS=4 SEED=""
-# Slack, in KiB: used memory and unreclaimable slab.
-MAX_USED_KB=2048 MAX_SUNRECLAIM_KB=1024
+# Limits: used memory and unreclaimable slab (KiB), objects of one cache.
+MAX_USED_KB=65536 MAX_SUNRECLAIM_KB=4096 MAX_OBJECTS=2000
 [ -r /tests/fuzz.conf ] && . /tests/fuzz.conf
 SECS=${FUZZ_SECONDS:-$SECS} THREADS=${FUZZ_THREADS:-$THREADS} SEED=${FUZZ_SEED:-$SEED}
 MORE=${FUZZ_ARGS:-}
@@ -124,19 +127,23 @@ fi
 
 # shellcheck disable=SC2154 # set by measure through eval
 used=$((after_used - before_used)) sunr=$((after_sunr - before_sunr))
-echo "# memory after the module's unload minus before: used $used KiB (at most $MAX_USED_KB), unreclaimable slab $sunr KiB (at most $MAX_SUNRECLAIM_KB)"
+echo "# memory after the module's unload minus before: used $used KiB, unreclaimable slab $sunr KiB"
 line="#"
 for f in VmallocUsed PageTables KernelStack Percpu Shmem AnonPages Unevictable; do
 	eval "line=\"\$line $f \$((after_$f - before_$f))\""
 done
 echo "$line KiB"
 # The caches that grew the most, in objects.
+top=0
 if [ -r /tmp/slab.before ] && [ -r /tmp/slab.after ]; then
 	awk 'FNR == 1 { f++ } f == 1 && FNR > 2 { b[$1] = $2 } f == 2 && FNR > 2 { d = $2 - b[$1]; if (d > 0) print d, $1 }' \
-		/tmp/slab.before /tmp/slab.after | sort -rn | head -n 5 |
-		awk '{ printf "# slab %s: %+d objects\n", $2, $1 }'
+		/tmp/slab.before /tmp/slab.after | sort -rn | head -n 5 >/tmp/slab.top
+	awk '{ printf "# slab %s: %+d objects\n", $2, $1 }' /tmp/slab.top
+	top=$(awk 'NR == 1 { print $1 }' /tmp/slab.top)
+	[ -n "$top" ] || top=0
 fi
-if [ $used -le $MAX_USED_KB ] && [ $sunr -le $MAX_SUNRECLAIM_KB ]; then
+echo "# limits: used $MAX_USED_KB KiB, unreclaimable slab $MAX_SUNRECLAIM_KB KiB, $MAX_OBJECTS objects of one cache"
+if [ $used -le $MAX_USED_KB ] && [ $sunr -le $MAX_SUNRECLAIM_KB ] && [ "$top" -le $MAX_OBJECTS ]; then
 	echo "ok 3 no memory left behind"
 else
 	echo "not ok 3 no memory left behind"

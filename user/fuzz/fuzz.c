@@ -25,6 +25,7 @@
  * or 1 on a hang or a set-up failure.
  */
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -153,7 +154,7 @@ static void fill(struct rng *r, void *p, size_t len)
  * it nor the bitmap here exhausts the test machine.
  */
 #define MAX_SLOT	(64ULL << 30)
-#define BITMAP		(MAX_SLOT / PAGE / 8)
+#define BITMAP		(MAX_SLOT / PAGE / 8 + PAGE)
 
 static struct {
 	char *hole;	/* an unmapped page; the page before it is mapped */
@@ -740,7 +741,14 @@ static void op_vm(struct worker *w)
 	case 3: {
 		struct kvm_dirty_log d = { .slot = below(&w->r, 8) ? below(&w->r, 6) : rnd(&w->r) };
 
-		d.dirty_bitmap = hostile(&w->r, host.bitmap, GUEST_MEM / PAGE / 8);
+		/*
+		 * The kernel writes as much bitmap as the slot has pages (up to
+		 * BITMAP bytes): a misaligned pointer stays inside host.bitmap.
+		 */
+		d.dirty_bitmap = hostile(&w->r, host.bitmap, 64);
+		if ((unsigned char *)d.dirty_bitmap >= misaligned &&
+		    (unsigned char *)d.dirty_bitmap < misaligned + sizeof(misaligned))
+			d.dirty_bitmap = (char *)host.bitmap + 1 + below(&w->r, 7);
 		do_ioctl(w, fd, KVM_GET_DIRTY_LOG, hostile(&w->r, &d, sizeof(d)));
 		break;
 	}
@@ -915,6 +923,18 @@ static int parse_ops(const char *list)
 static void on_alarm(int sig)
 {
 	(void)sig;
+}
+
+/* The fuzzer's own crash: where, for addr2line on build/bin/minikvm-fuzz. */
+static void on_crash(int sig)
+{
+	void *pcs[32];
+	int n = backtrace(pcs, 32);
+
+	dprintf(1, "# minikvm-fuzz: signal %d, backtrace:\n", sig);
+	backtrace_symbols_fd(pcs, n, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 static void *worker_main(void *arg)
@@ -1262,6 +1282,9 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	r.s = opt.seed | 1;
 	sigaction(SIGALRM, &sa, NULL);
+	signal(SIGSEGV, on_crash);
+	signal(SIGBUS, on_crash);
+	signal(SIGABRT, on_crash);
 	if (setup_host_memory()) {
 		printf("not ok 1 fuzz %s # mmap: %s\n", opt.dev, strerror(errno));
 		return 1;
