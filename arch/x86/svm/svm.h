@@ -31,6 +31,19 @@
 #include "svm_regs.h"
 #include "vmcb.h"
 
+#include <asm/cpufeature.h>
+
+/*
+ * TLB_CONTROL for "flush this guest's ASID": 3 needs FlushByAsid (CPUID
+ * Fn8000_000A EDX[6]) and is reserved without it (APM Vol. 2, "TLB
+ * Control"), as on family 10h: flush every ASID there instead.
+ */
+static inline u8 svm_tlb_flush_guest(void)
+{
+	return boot_cpu_has(X86_FEATURE_FLUSHBYASID) ?
+	       SVM_TLB_CONTROL_FLUSH_ASID : SVM_TLB_CONTROL_FLUSH_ALL;
+}
+
 struct mkvm_vm;
 struct mkvm_vcpu;
 struct page;

@@ -116,7 +116,7 @@ static int svm_exit_cr4_write(struct mkvm_vcpu *vcpu)
 		mkvm_x86_queue_exception(vcpu, X86_VEC_GP, true, 0);
 	/* Paging bits (PGE, PAE, PSE...) changed: drop the guest's TLB. */
 	if (svm->vmcb->save.cr4 != old_cr4)
-		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
+		c->tlb_control = svm_tlb_flush_guest();
 	return r;
 }
 

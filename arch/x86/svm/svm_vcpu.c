@@ -386,7 +386,7 @@ static void svm_pick_asid(struct mkvm_vcpu *vcpu, int cpu)
 	svm->asid_cpu = cpu;
 	svm->asid_gen = sc->asid_gen;
 	if (c->tlb_control == SVM_TLB_CONTROL_NONE)
-		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
+		c->tlb_control = svm_tlb_flush_guest();
 }
 
 /*
@@ -451,7 +451,7 @@ int svm_vcpu_run(struct mkvm_vcpu *vcpu)
 	/* Mappings went away or lost W since the last entry (kmod/kick.c). */
 	if (mkvm_guest_mode_enter(vcpu) &&
 	    c->tlb_control == SVM_TLB_CONTROL_NONE)
-		c->tlb_control = SVM_TLB_CONTROL_FLUSH_ASID;
+		c->tlb_control = svm_tlb_flush_guest();
 	svm_swap_dr(host_dr, svm->dr);
 	trace_minikvm_entry(vcpu->id, svm->vmcb->save.rip);
 	mkvm_stat_enter(vcpu);
