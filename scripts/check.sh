@@ -7,7 +7,8 @@
 #    with the exact apt-get line),
 # 2. builds minikvm.ko against the headers of the kernel the test machines
 #    boot (W=1, compiler warnings are errors), the userspace library and the
-#    selftests,
+#    selftests, then once more through DKMS in a scratch tree
+#    (scripts/dkms-check.sh, about 15 s),
 # 3. runs the cmocka unit tests on this machine,
 # 4. boots the test machines, each run in build/testvm/RUN/ (run.log holds
 #    the whole console):
@@ -59,6 +60,7 @@ scripts/deps.sh all
 echo "== build (kernel $KVER)"
 make -s module KDIR="/usr/src/linux-headers-$KVER" W=1 KCFLAGS=-Werror
 make -s user selftests
+scripts/dkms-check.sh --kernel "$KVER"
 up_args=$(scripts/kvm-selftests.sh)
 read -r -a UPSTREAM <<<"$up_args"
 
