@@ -119,6 +119,11 @@ boot() {
 RUNNER=(--file "$TOP/build/bin/minikvm-run" --file "$TOP/build/runner/demo.bin"
 	--file "$TOP/build/runner/demo64.elf" selftests/runner_demo_test.sh
 	selftests/tracepoints_test.sh)
+# minikvm-run --check (selftests/runner_check_test.sh): the booted kernel's
+# msr.ko for its full report, loop64.elf for a VM it names.
+MSR_KO=$(find "/lib/modules/$KVER" -name msr.ko -print -quit)
+RUNNER+=(--file "$TOP/build/runner/loop64.elf" ${MSR_KO:+--file "$MSR_KO"}
+	selftests/runner_check_test.sh)
 # minikvm-stat watching loop64.elf, for selftests/minikvm_stat_test.sh: on
 # the SVM machine only.  On the one-CPU Bochs machine, loop64.elf under
 # kvm_intel left the shell no time to run minikvm-stat within the run's

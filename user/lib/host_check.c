@@ -144,8 +144,10 @@ void hc_decode_feature_control(struct hc_report *r, bool valid, uint64_t fc)
 #define BASIC_MEM_TYPE(b)	(((b) >> 50) & 0xf)
 #define BASIC_MEM_TYPE_WB	6
 
-/* A control bit and its name in the SDM's tables (Vol. 3C, chapter
- * "Virtual Machine Control Structures"). */
+/*
+ * A control bit and its name in the SDM's tables (Vol. 3C, chapter
+ * "Virtual Machine Control Structures").
+ */
 struct hc_ctl_name {
 	int bit;
 	const char *name;

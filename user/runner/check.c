@@ -120,7 +120,7 @@ static void print_cpu(void)
 	       brand + strspn(brand, " "), brand[0] ? "\"" : "");
 	printf(LABEL "%ld online\n", "CPUs", sysconf(_SC_NPROCESSORS_ONLN));
 	if (host_cpu_has(X86_FEATURE(1, 0, ECX, 31)))
-		printf(LABEL "yes: this is a virtual machine; VMX/SVM here is nested virtualization\n",
+		printf(LABEL "yes: a virtual machine, whose VMX/SVM is its hypervisor's (nested or emulated)\n",
 		       "running under a hypervisor");
 }
 
@@ -129,8 +129,11 @@ static void print_fact(const struct hc_fact *f)
 	static const char *const have[] = { "no", "yes", "unknown" };
 	static const char *const need[] = { "", "used", "needed" };
 
-	printf(LABEL "%-8s %-7s %s\n", f->name, have[f->have], need[f->need],
-	       f->note);
+	if (f->need == HC_INFO && !f->note[0])
+		printf(LABEL "%s\n", f->name, have[f->have]);
+	else
+		printf(LABEL "%-8s %-7s %s\n", f->name, have[f->have],
+		       need[f->need], f->note);
 }
 
 /* Intel: from the MSRs when readable (1), else from /proc/cpuinfo. */
@@ -210,7 +213,7 @@ static void facts_svm(struct hc_report *rep, int msr_fd, const char **source)
 	host_cpuid(0x8000000a, 0, &r);
 	hc_decode_svm_cpuid(rep, r.eax, r.ebx, r.edx);
 	*source = ok ? "CPUID 8000_000Ah, VM_CR of CPU 0 (/dev/cpu/0/msr)" :
-		       "CPUID 8000_000Ah (VM_CR unknown: /dev/cpu/0/msr not readable; modprobe msr, run as root)";
+		       "CPUID 8000_000Ah (REDUCED: VM_CR unknown, /dev/cpu/0/msr not readable; modprobe msr, run as root)";
 }
 
 /* ---- who owns virtualization ------------------------------------------ */
@@ -483,7 +486,7 @@ int run_check(const struct run_opts *opts)
 		       strerror(msr_errno), msr_errno == ENOENT ?
 		       "modprobe msr" : "run as root");
 	printf(LABEL "%s\n", "facts from", source);
-	printf(LABEL "%-8s %-7s %s\n", "fact", "present", "minikvm", "");
+	printf(LABEL "%-8s %s\n", "fact", "present", "minikvm");
 	for (int i = 0; i < rep.n; i++)
 		print_fact(&rep.facts[i]);
 
