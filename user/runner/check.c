@@ -129,8 +129,11 @@ static void print_fact(const struct hc_fact *f)
 	static const char *const have[] = { "no", "yes", "unknown" };
 	static const char *const need[] = { "", "used", "needed" };
 
-	if (f->need == HC_INFO && !f->note[0])
+	if (!f->note[0] && f->need == HC_INFO)
 		printf(LABEL "%s\n", f->name, have[f->have]);
+	else if (!f->note[0])
+		printf(LABEL "%-8s %s\n", f->name, have[f->have],
+		       need[f->need]);
 	else
 		printf(LABEL "%-8s %-7s %s\n", f->name, have[f->have],
 		       need[f->need], f->note);
