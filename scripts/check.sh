@@ -7,8 +7,8 @@
 #    with the exact apt-get line),
 # 2. builds minikvm.ko against the headers of the kernel the test machines
 #    boot (W=1, compiler warnings are errors), the userspace library and the
-#    selftests, then once more through DKMS in a scratch tree
-#    (scripts/dkms-check.sh, about 15 s),
+#    selftests, then once more through DKMS in a scratch tree, and checks
+#    `make install` staged there (scripts/dkms-check.sh, under a minute),
 # 3. runs the cmocka unit tests on this machine,
 # 4. boots the test machines, each run in build/testvm/RUN/ (run.log holds
 #    the whole console):

@@ -1,7 +1,8 @@
 #!/bin/bash
 # dkms-check.sh - builds, installs and removes minikvm.ko through DKMS, all in
 # a scratch directory: checks that dkms.conf works without touching
-# /usr/src, /var/lib/dkms or /lib/modules.
+# /usr/src, /var/lib/dkms or /lib/modules; then `make install` and its
+# extras staged with DESTDIR in the same scratch directory.
 #
 # Usage: scripts/dkms-check.sh [--kernel VER] [--keep]
 #   --kernel VER  build for kernel VER (default: scripts/kver.sh --headers);
@@ -14,7 +15,11 @@
 # DKMS signs the module when the kernel's sign-file exists; the key it
 # would otherwise create in /var/lib/dkms is a throwaway one in SCRATCH
 # (mok_signing_key, mok_certificate).  Checks that the installed module
-# has dkms.conf's version and the kernel's vermagic.  Needs dkms (Debian
+# has dkms.conf's version and the kernel's vermagic.  Then, in the copied
+# tree, `make install install-udev install-autoload DESTDIR=SCRATCH/stage`
+# must install exactly the expected files (and touch nothing under
+# /lib/modules/VER, /usr/local, /etc), and `make uninstall` remove them all.
+# Needs dkms (Debian
 # package dkms; scripts/deps.sh build).  Exits 0 when every step passed.
 set -eu
 
@@ -97,4 +102,41 @@ echo "dkms-check: ok: ${ko#"$scratch"/modules/} version $got_ver, vermagic $got_
 step remove -m minikvm -v "$VERSION" --all --no-depmod
 [ -z "$(find "$scratch/modules" -name 'minikvm.ko*')" ] ||
 	{ echo "dkms-check: FAIL: dkms remove left the module installed"; exit 1; }
+
+# make install, staged.
+stage=$scratch/stage
+touch "$scratch/stamp"
+if ! make -s -j"$(nproc)" -C "$src" install install-udev install-autoload \
+	DESTDIR="$stage" KDIR="$KDIR" >"$scratch/install.log" 2>&1; then
+	echo "dkms-check: FAIL: make install DESTDIR=... (log follows)"
+	cat "$scratch/install.log"
+	exit 1
+fi
+expected="etc/modules-load.d/minikvm.conf
+etc/udev/rules.d/60-minikvm.rules
+lib/modules/$KVER/updates/minikvm.ko
+usr/local/bin/minikvm-bench
+usr/local/bin/minikvm-run
+usr/local/bin/minikvm-stat
+usr/local/share/minikvm/demo.bin
+usr/local/share/minikvm/demo64.elf
+usr/local/share/minikvm/loop64.elf"
+got=$(cd "$stage" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+if [ "$got" != "$expected" ]; then
+	echo "dkms-check: FAIL: make install DESTDIR staged:"
+	echo "$got"
+	echo "dkms-check: expected:"
+	echo "$expected"
+	exit 1
+fi
+touched=$(find "/lib/modules/$KVER" /usr/local /etc -newer "$scratch/stamp" \
+	2>/dev/null | head -n 5)
+[ -z "$touched" ] ||
+	{ echo "dkms-check: FAIL: make install DESTDIR=... touched: $touched"; exit 1; }
+echo "dkms-check: ok: make install DESTDIR=...: $(echo "$expected" | wc -l) files as expected, nothing else touched"
+make -s -C "$src" uninstall DESTDIR="$stage" KDIR="$KDIR" >>"$scratch/install.log" 2>&1 ||
+	{ echo "dkms-check: FAIL: make uninstall DESTDIR=..."; cat "$scratch/install.log"; exit 1; }
+left=$(find "$stage" -type f)
+[ -z "$left" ] || { echo "dkms-check: FAIL: make uninstall left: $left"; exit 1; }
+echo "dkms-check: ok: make uninstall DESTDIR=... removed them"
 echo "dkms-check: passed (DKMS $(dkms --version | sed 's/^dkms-//'), kernel $KVER)"
