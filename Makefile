@@ -14,6 +14,14 @@
 #   make bench        benchmarks, minikvm against KVM in one boot of the SVM
 #                     test machine (scripts/bench.sh; BENCH_MACHINE=vmx for
 #                     Bochs)
+#   make install      minikvm.ko into /lib/modules/KVER/updates (depmod), the
+#                     tools into $(PREFIX)/bin, the demo guests into
+#                     $(PREFIX)/share/minikvm; DESTDIR= stages it all (no
+#                     depmod then); make uninstall takes it back out
+#   make install-udev   the udev rule giving group minikvm /dev/minikvm
+#                     (0660), and the group; make install-autoload loads the
+#                     module at boot (modules-load.d).  Neither is part of
+#                     install.
 #   make clean
 #
 # KDIR: the running kernel's build directory when it exists, else the newest
@@ -29,7 +37,8 @@ endif
 
 O := $(CURDIR)/build
 
-.PHONY: all module user selftests unit check demo diffrun bench fuzz clean
+.PHONY: all module user selftests unit check demo diffrun bench fuzz clean \
+	install uninstall install-udev install-autoload
 
 all: module user selftests
 
@@ -65,6 +74,61 @@ FUZZ_MACHINE ?= svm
 FUZZ_SECONDS ?= 300
 fuzz:
 	scripts/fuzz.sh --machine $(FUZZ_MACHINE) --seconds $(FUZZ_SECONDS)
+
+# Installation.  KVER is the release of the kernel KDIR builds for (from its
+# utsrelease.h: Debian's headers have a different include/config/
+# kernel.release), given to kbuild's modules_install as KERNELRELEASE.
+# kbuild signs at modules_install when CONFIG_MODULE_SIG_ALL is set, with
+# the key the kernel was built with: distribution headers do not have it,
+# so then no signing (for Secure Boot see README.md, "Secure Boot").
+KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	       $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+DESTDIR ?=
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/minikvm
+INSTALL_MOD_PATH ?= $(DESTDIR)
+INSTALL_MOD_DIR ?= updates
+UDEV_RULES_DIR ?= /etc/udev/rules.d
+MODULES_LOAD_DIR ?= /etc/modules-load.d
+TOOLS := minikvm-run minikvm-stat minikvm-bench
+DEMOS := demo.bin demo64.elf loop64.elf
+MODFILE := $(INSTALL_MOD_PATH)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/minikvm.ko
+
+install: module user
+	@test -n "$(KVER)" || { echo "minikvm: no kernel release in $(KDIR)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KVER) \
+		$(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=) \
+		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	test -n "$(DESTDIR)" || depmod -a $(KVER)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 $(addprefix $(O)/bin/,$(TOOLS)) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(addprefix $(O)/runner/,$(DEMOS)) $(DESTDIR)$(DATADIR)
+
+uninstall:
+	rm -f $(MODFILE) $(MODFILE).xz $(MODFILE).zst $(MODFILE).gz
+	test -n "$(DESTDIR)" || test -z "$(KVER)" || depmod -a $(KVER)
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS))
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(DEMOS))
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	rm -f $(DESTDIR)$(UDEV_RULES_DIR)/60-minikvm.rules \
+		$(DESTDIR)$(MODULES_LOAD_DIR)/minikvm.conf
+
+# The group only on the real system (not staged); udev re-reads its rules
+# and applies them to a /dev/minikvm that already exists.
+install-udev:
+	install -D -m 0644 packaging/60-minikvm.rules \
+		$(DESTDIR)$(UDEV_RULES_DIR)/60-minikvm.rules
+	test -n "$(DESTDIR)" || getent group minikvm >/dev/null || \
+		groupadd --system minikvm
+	test -n "$(DESTDIR)" || ! command -v udevadm >/dev/null || \
+		{ udevadm control --reload && \
+		  udevadm trigger --subsystem-match=misc --sysname-match=minikvm; } || true
+
+install-autoload:
+	install -D -m 0644 packaging/minikvm-modules-load.conf \
+		$(DESTDIR)$(MODULES_LOAD_DIR)/minikvm.conf
 
 clean:
 	-test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -216,3 +216,4 @@ module_exit(mkvm_exit);
 
 MODULE_DESCRIPTION("minikvm: a small hypervisor on Intel VMX and AMD SVM with a subset of the KVM uAPI");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(MINIKVM_VERSION);

@@ -7,7 +7,8 @@
 #    with the exact apt-get line),
 # 2. builds minikvm.ko against the headers of the kernel the test machines
 #    boot (W=1, compiler warnings are errors), the userspace library and the
-#    selftests,
+#    selftests, then once more through DKMS in a scratch tree, and checks
+#    `make install` staged there (scripts/dkms-check.sh, under a minute),
 # 3. runs the cmocka unit tests on this machine,
 # 4. boots the test machines, each run in build/testvm/RUN/ (run.log holds
 #    the whole console):
@@ -65,6 +66,7 @@ scripts/deps.sh all
 echo "== build (kernel $KVER)"
 make -s module KDIR="/usr/src/linux-headers-$KVER" W=1 KCFLAGS=-Werror
 make -s user selftests
+scripts/dkms-check.sh --kernel "$KVER"
 up_args=$(scripts/kvm-selftests.sh)
 read -r -a UPSTREAM <<<"$up_args"
 
@@ -123,6 +125,11 @@ boot() {
 RUNNER=(--file "$TOP/build/bin/minikvm-run" --file "$TOP/build/runner/demo.bin"
 	--file "$TOP/build/runner/demo64.elf" selftests/runner_demo_test.sh
 	selftests/tracepoints_test.sh)
+# minikvm-run --check (selftests/runner_check_test.sh): the booted kernel's
+# msr.ko for its full report, loop64.elf for a VM it names.
+MSR_KO=$(find "/lib/modules/$KVER" -name msr.ko -print -quit)
+RUNNER+=(--file "$TOP/build/runner/loop64.elf" ${MSR_KO:+--file "$MSR_KO"}
+	selftests/runner_check_test.sh)
 # minikvm-stat watching loop64.elf, for selftests/minikvm_stat_test.sh: on
 # the SVM machine only.  On the one-CPU Bochs machine, loop64.elf under
 # kvm_intel left the shell no time to run minikvm-stat within the run's

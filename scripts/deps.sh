@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages that minikvm's build and test machines need.
 #
 # Usage: scripts/deps.sh GROUP...
-#   build  compile the module and the userspace library/tests
+#   build  compile the module (also through DKMS) and the userspace library/tests
 #   svm    the AMD SVM test machine (QEMU/TCG booting Debian's kernel)
 #   vmx    the Intel VMX test machine (Bochs booting a GRUB ISO)
 #   upstream  Linux 6.1's own KVM selftests (scripts/kvm-selftests.sh)
@@ -19,7 +19,7 @@ set -eu
 
 # Packages of each group. xz-utils/zstd decompress kernel modules shipped as
 # .ko.xz/.ko.zst by newer kernels (testvm.sh decompresses them on the host).
-PKGS_build="gcc make linux-headers-amd64 libelf-dev zlib1g-dev libcmocka-dev pkg-config python3"
+PKGS_build="gcc make linux-headers-amd64 libelf-dev zlib1g-dev libcmocka-dev pkg-config python3 dkms"
 PKGS_svm="qemu-system-x86 linux-image-amd64 busybox-static cpio xz-utils zstd"
 PKGS_upstream="linux-source-6.1 libc6-dev xz-utils"
 PKGS_profile="linux-perf"

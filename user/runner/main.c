@@ -2,7 +2,8 @@
 /*
  * minikvm-run - a small VMM for /dev/minikvm (or /dev/kvm).
  *
- * Reports what the device offers (--info), or runs a guest and shows its
+ * Reports what the device offers (--info), what the host offers and who
+ * owns virtualization (--check, check.c), or runs a guest and shows its
  * exits (--guest, guest.c).  Each action is one entry of the actions table
  * below, and options only fill struct run_opts, so a new action or option
  * is one table line plus its function.
@@ -28,6 +29,9 @@ struct action {
 static const struct action actions[] = {
 	{ "info", run_info, "print the device's API version, mmap size, "
 			    "capabilities and a new vCPU's reset state" },
+	{ "check", run_check, "what this host offers for VMX/SVM, whether minikvm "
+			      "can run here (exit 0) or not (1), who owns "
+			      "virtualization now" },
 	{ "guest", run_guest, "FILE: run a flat binary or an ELF image, print "
 			      "its serial port (0x3f8) and its exits" },
 };
@@ -63,6 +67,7 @@ static const struct action *parse_args(int argc, char **argv)
 		{ "dev", required_argument, NULL, OPT_DEV },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "info", no_argument, NULL, OPT_ACTION },
+		{ "check", no_argument, NULL, OPT_ACTION },
 		{ "guest", required_argument, NULL, OPT_GUEST },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "load-addr", required_argument, NULL, OPT_LOAD_ADDR },

@@ -25,6 +25,10 @@ struct run_opts {
  * returns the process exit status. */
 int run_info(const struct run_opts *opts);
 
+/* --check: what the host offers, whether minikvm can run here, who owns
+ * virtualization; returns 0 (can run) or 1 (cannot). */
+int run_check(const struct run_opts *opts);
+
 /* --guest: runs a guest until it halts, prints its serial output and each
  * exit; returns the process exit status. */
 int run_guest(const struct run_opts *opts);
