@@ -83,8 +83,7 @@ void hc_decode_svm_cpuid(struct hc_report *r, uint32_t eax, uint32_t ebx,
 	       "without them minikvm fetches and decodes the instruction");
 	hc_add(r, "flush by ASID", have(edx & SVM_FLUSH_BY_ASID), HC_USED,
 	       "%s", edx & SVM_FLUSH_BY_ASID ? "TLB_CONTROL 3: one guest's TLB" :
-	       "minikvm still writes TLB_CONTROL 3, reserved on this CPU "
-	       "(not tested on such hardware)");
+	       "without it minikvm flushes every ASID (TLB_CONTROL 1)");
 	hc_add(r, "VMCB clean bits", have(edx & SVM_VMCB_CLEAN), HC_INFO, NULL);
 	hc_add(r, "LBR virtualization", have(edx & SVM_LBRV), HC_INFO, NULL);
 	hc_add(r, "TSC rate MSR", have(edx & SVM_TSC_RATE), HC_INFO, NULL);
