@@ -163,8 +163,13 @@ static void spin_child(int fd)
 static void kill_during_run(void)
 {
 	const char *mod = dev_module();
-	long refs = module_refcnt(mod);
-	int fds = open_fds(), i;
+	long refs;
+	int fds, i;
+
+	/* First a VM: whatever the library opens once (an exit log) is open. */
+	run_hlt_vm();
+	refs = module_refcnt(mod);
+	fds = open_fds();
 
 	ksft_print_msg("module %s, refcnt %ld\n", mod ? mod : "?", refs);
 	for (i = 0; i < NR_KILLS; i++) {
@@ -311,10 +316,13 @@ static void close_orders(void)
 {
 	enum res order[NR_RES] = { R_DEV, R_VM, R_VCPU, R_STATS, R_RUN };
 	const char *mod = dev_module();
-	long refs = module_refcnt(mod);
-	int fds = open_fds();
 	unsigned int n;
+	long refs;
+	int fds;
 
+	run_hlt_vm();	/* as in kill_during_run() */
+	refs = module_refcnt(mod);
+	fds = open_fds();
 	n = permute(order, 0, false, mod, refs, fds);
 	n += permute(order, 0, true, mod, refs, fds);
 	ksft_print_msg("%u orders, module %s refcnt %ld\n", n,
