@@ -138,7 +138,8 @@ diffrun() {
 svm_runs() {
 	boot novirt --machine svm --cpu qemu64,-svm --targets none \
 		--file "$TOP/minikvm.ko" selftests/no_virt_load_test.sh
-	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}" "${RUNNER[@]}" "${STAT[@]}"
+	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}" "${RUNNER[@]}" "${STAT[@]}" \
+		selftests/module_reload_test.sh
 	# A CPU with RDTSCP: the guest's TSC_AUX is switched in and out.
 	boot svm-rdtscp --machine svm --cpu qemu64,+svm,+npt,+rdtscp --smp 2 \
 		--targets "$TARGETS" "$TOP/build/selftests/cpuid_msr_test"
@@ -147,7 +148,8 @@ svm_runs() {
 	diffrun diffrun-svm
 }
 vmx_runs() {
-	boot vmx --machine vmx --targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}"
+	boot vmx --machine vmx --targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}" \
+		selftests/module_reload_test.sh
 	boot vmx-hotplug --machine vmx --smp 2 --targets "$TARGETS" "$HOTPLUG"
 	boot vmx-smp --machine vmx --smp 2 --targets minikvm "${VMX_SMP[@]}"
 }
