@@ -16,12 +16,14 @@
 #                      (coexist: each must refuse VMs while the other runs
 #                      them)
 #      vmx             the same but hotplug_test, minikvm_stat_test.sh,
-#                      dirty_log_test, smp_test and host_state_test, with one
+#                      dirty_log_test, smp_test, host_state_test and
+#                      hostile_guest_test, with one
 #                      CPU (Bochs runs twice as slowly with two)
 #      vmx-hotplug     hotplug_test with two CPUs, all targets in one boot
-#      vmx-smp         dirty_log_test, smp_test and host_state_test with two
-#                      CPUs, against minikvm only: real KVM hangs Bochs in
-#                      dirty_log_test
+#      vmx-smp         dirty_log_test, smp_test, host_state_test and
+#                      hostile_guest_test with two CPUs, against minikvm
+#                      only: real KVM hangs Bochs in dirty_log_test and in
+#                      hostile_guest_test's endless_loops
 #                      (Documentation/testing.md); the SVM machine compares
 #                      them with KVM
 #      upstream-svm    Linux 6.1's own KVM selftests, built unchanged from
@@ -92,11 +94,11 @@ for t in "${ALL[@]}"; do
 	esac
 	case "$t" in
 	*/hotplug_test) ;;
-	*/dirty_log_test | */smp_test | */host_state_test) VMX_SMP+=("$t") ;;
+	*/dirty_log_test | */smp_test | */host_state_test | */hostile_guest_test) VMX_SMP+=("$t") ;;
 	*) VMX_MAIN+=("$t") ;;
 	esac
 done
-if [ ${#MAIN[@]} -eq 0 ] || [ -z "$HOTPLUG" ] || [ ${#VMX_SMP[@]} -ne 3 ]; then
+if [ ${#MAIN[@]} -eq 0 ] || [ -z "$HOTPLUG" ] || [ ${#VMX_SMP[@]} -ne 4 ]; then
 	echo "check.sh: selftests missing" >&2
 	exit 1
 fi
