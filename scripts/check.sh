@@ -17,13 +17,16 @@
 #                      (coexist: each must refuse VMs while the other runs
 #                      them)
 #      vmx             the same but hotplug_test, minikvm_stat_test.sh,
-#                      dirty_log_test, smp_test and host_state_test, with one
+#                      dirty_log_test, smp_test, host_state_test and
+#                      hostile_guest_test, with one
 #                      CPU (Bochs runs twice as slowly with two)
 #      vmx-hotplug     hotplug_test with two CPUs, all targets in one boot
 #      vmx-smp         dirty_log_test, smp_test, host_state_test and
-#                      fuzz_test.sh (20 s of minikvm-fuzz, KVM_RUN included)
-#                      with two CPUs, against minikvm only: real KVM hangs
-#                      Bochs in dirty_log_test
+#                      hostile_guest_test, and fuzz_test.sh (20 s of
+#                      minikvm-fuzz, KVM_RUN included) with two CPUs,
+#                      against minikvm only: real KVM hangs Bochs in
+#                      dirty_log_test and in hostile_guest_test's
+#                      endless_loops
 #                      (Documentation/testing.md); the SVM machine compares
 #                      them with KVM
 #      upstream-svm    Linux 6.1's own KVM selftests, built unchanged from
@@ -100,11 +103,11 @@ for t in "${ALL[@]}"; do
 	esac
 	case "$t" in
 	*/hotplug_test) ;;
-	*/dirty_log_test | */smp_test | */host_state_test) VMX_SMP+=("$t") ;;
+	*/dirty_log_test | */smp_test | */host_state_test | */hostile_guest_test) VMX_SMP+=("$t") ;;
 	*) VMX_MAIN+=("$t") ;;
 	esac
 done
-if [ ${#MAIN[@]} -eq 0 ] || [ -z "$HOTPLUG" ] || [ ${#VMX_SMP[@]} -ne 3 ]; then
+if [ ${#MAIN[@]} -eq 0 ] || [ -z "$HOTPLUG" ] || [ ${#VMX_SMP[@]} -ne 4 ]; then
 	echo "check.sh: selftests missing" >&2
 	exit 1
 fi
@@ -159,7 +162,8 @@ diffrun() {
 svm_runs() {
 	boot novirt --machine svm --cpu qemu64,-svm --targets none \
 		--file "$TOP/minikvm.ko" selftests/no_virt_load_test.sh
-	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}" "${RUNNER[@]}" "${STAT[@]}"
+	boot svm --machine svm --smp 2 --targets "$TARGETS" "${ALL[@]}" "${RUNNER[@]}" "${STAT[@]}" \
+		selftests/module_reload_test.sh
 	# A CPU with RDTSCP: the guest's TSC_AUX is switched in and out.
 	boot svm-rdtscp --machine svm --cpu qemu64,+svm,+npt,+rdtscp --smp 2 \
 		--targets "$TARGETS" "$TOP/build/selftests/cpuid_msr_test"
@@ -170,7 +174,8 @@ svm_runs() {
 	diffrun diffrun-svm
 }
 vmx_runs() {
-	boot vmx --machine vmx --targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}"
+	boot vmx --machine vmx --targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}" \
+		selftests/module_reload_test.sh
 	boot vmx-hotplug --machine vmx --smp 2 --targets "$TARGETS" "$HOTPLUG"
 	boot vmx-smp --machine vmx --smp 2 --targets minikvm "${VMX_SMP[@]}" \
 		--file "$TOP/build/fuzz/vmx/fuzz.conf" "${FUZZ[@]}"
