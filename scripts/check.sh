@@ -177,7 +177,7 @@ vmx_runs() {
 	boot vmx --machine vmx --targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}" \
 		selftests/module_reload_test.sh
 	boot vmx-hotplug --machine vmx --smp 2 --targets "$TARGETS" "$HOTPLUG"
-	boot vmx-smp --machine vmx --smp 2 --targets minikvm "${VMX_SMP[@]}" \
+	boot vmx-smp --machine vmx --smp 2 --targets minikvm --timeout 1500 "${VMX_SMP[@]}" \
 		--file "$TOP/build/fuzz/vmx/fuzz.conf" "${FUZZ[@]}"
 }
 
