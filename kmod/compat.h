@@ -4,19 +4,18 @@
  * (Documentation/testing.md, "Kernel matrix": Debian's 6.1 and the 6.12 of
  * bookworm-backports).  Each difference is one wrapper here, named after
  * what it does, so that the rest of the module reads the same on every
- * kernel.  A version check where the version tells; a Kbuild probe of the
- * kernel's headers where it does not (a change backported into a stable
- * series).
+ * kernel.  Each is chosen by a Kbuild probe of the kernel's headers
+ * (MKVM_HAVE_*, see Kbuild), not by LINUX_VERSION_CODE: stable series get
+ * such changes backported.
  */
 #ifndef MKVM_COMPAT_H
 #define MKVM_COMPAT_H
 
 #include <linux/mm.h>
 #include <linux/syscore_ops.h>
-#include <linux/version.h>
 
 /* vm_flags became read-only, with helpers to change them, in 6.3. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#ifdef MKVM_HAVE_VM_FLAGS_CLEAR
 #define mkvm_vm_flags_clear(vma, flags)	vm_flags_clear(vma, flags)
 #else
 #define mkvm_vm_flags_clear(vma, flags)	((vma)->vm_flags &= ~(flags))
@@ -26,7 +25,7 @@
  * Since 6.10 the kernel's view of kvm_run names the flag immediate_exit__unsafe
  * (userspace may change it at any time: read it once).
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#ifdef MKVM_HAVE_IMMEDIATE_EXIT_UNSAFE
 #define mkvm_immediate_exit(run)	READ_ONCE((run)->immediate_exit__unsafe)
 #else
 #define mkvm_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
@@ -35,8 +34,8 @@
 /*
  * System-core suspend/resume callbacks.  Newer kernels register a struct
  * syscore (ops plus a data pointer handed to each callback) with
- * register_syscore(); Debian's 6.12.117 has that too, backported, so Kbuild
- * looks for it in <linux/syscore_ops.h> and defines MKVM_HAVE_STRUCT_SYSCORE.
+ * register_syscore(); Debian's 6.12.117 has that too, backported
+ * (MKVM_HAVE_STRUCT_SYSCORE).
  * Older kernels register the struct syscore_ops itself, whose callbacks
  * take no argument.
  *
