@@ -1,13 +1,18 @@
 #!/bin/bash
 # check.sh - README's test command: every test minikvm has.
 #
-# Usage: scripts/check.sh [--kernel VER] [--machines "svm vmx"]
+# Usage: scripts/check.sh [--kernel VER] [--kernel2 VER] [--machines "svm vmx"]
 #
-# 1. installs what is missing (scripts/deps.sh all; as root, else it stops
-#    with the exact apt-get line),
-# 2. builds minikvm.ko against the headers of the kernel the test machines
-#    boot (W=1, compiler warnings are errors), the userspace library and the
-#    selftests,
+# The kernel matrix: VER is Debian's default kernel (6.1, scripts/kver.sh),
+# VER2 the newest 6.12 from bookworm-backports (kver.sh --series 6.12).
+#
+# 1. installs what is missing (scripts/deps.sh all, the 6.12 kernel and
+#    headers included; as root, else it stops with the exact apt-get line),
+# 2. builds minikvm.ko against the headers of both kernels (W=1, compiler
+#    warnings are errors; sparse, C=2, any sparse warning on minikvm's own
+#    files is an error): ./minikvm.ko for VER, build/kmod/VER2/minikvm.ko
+#    for VER2 (make MODDIR=, a tree of its own); then the userspace library
+#    and the selftests,
 # 3. runs the cmocka unit tests on this machine,
 # 4. boots the test machines, each run in build/testvm/RUN/ (run.log holds
 #    the whole console):
@@ -33,6 +38,9 @@
 #                      against minikvm and KVM with their exits recorded,
 #                      compared case by case; only divergences not listed in
 #                      selftests/diffrun-expected.txt fail (about 30 s)
+#      svm-612         the svm run on kernel VER2: every selftest against
+#                      minikvm, its KVM and both loaded
+#      vmx-612         the vmx run on kernel VER2 (about 12 minutes)
 #    The QEMU runs go one after another on one core while the Bochs runs go
 #    on the other,
 # 5. ends with one line "N passed, N failed, N skipped" over all of it; exit
@@ -42,11 +50,12 @@ set -eu
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP"
 
-KVER="" MACHINES="svm vmx"
+KVER="" KVER2="" MACHINES="svm vmx"
 TARGETS=minikvm,kvm,coexist
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) KVER=$2; shift 2 ;;
+	--kernel2) KVER2=$2; shift 2 ;;
 	--machines) MACHINES=$2; shift 2 ;;
 	*) sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 	esac
@@ -56,8 +65,33 @@ scripts/deps.sh all
 
 [ -n "$KVER" ] || KVER=$(scripts/kver.sh --headers) || true
 [ -n "$KVER" ] || { echo "check.sh: no kernel with both modules and headers installed" >&2; exit 1; }
-echo "== build (kernel $KVER)"
-make -s module KDIR="/usr/src/linux-headers-$KVER" W=1 KCFLAGS=-Werror
+[ -n "$KVER2" ] || KVER2=$(scripts/kver.sh --headers --series 6.12) || true
+[ -n "$KVER2" ] || { echo "check.sh: no 6.12 kernel with modules and headers (scripts/deps.sh k612)" >&2; exit 1; }
+MODULE2=$TOP/build/kmod/$KVER2/minikvm.ko
+
+# module_build VER [MODDIR=DIR]: minikvm.ko for kernel VER, compiler
+# warnings as errors, every file through sparse (C=2).  Sparse warnings do
+# not stop kbuild: any on minikvm's own files fails here; those inside the
+# kernel's headers are the kernel's (shown, not counted).
+module_build() {
+	local ver=$1 log rc=0
+	shift
+	echo "== build (kernel $ver)"
+	log=$(mktemp)
+	make -s module KDIR="/usr/src/linux-headers-$ver" W=1 KCFLAGS=-Werror C=2 "$@" \
+		>"$log" 2>&1 || rc=$?
+	cat "$log"
+	[ "$rc" -eq 0 ] || { rm -f "$log"; exit 1; }
+	if grep -E '(warning|error):' "$log" | grep -v "^/usr/src/" | grep -q .; then
+		echo "check.sh: sparse or compiler warnings on minikvm's files (kernel $ver)" >&2
+		rm -f "$log"
+		exit 1
+	fi
+	rm -f "$log"
+}
+module_build "$KVER"
+module_build "$KVER2" MODDIR="build/kmod/$KVER2"
+echo "== build (userspace)"
 make -s user selftests
 up_args=$(scripts/kvm-selftests.sh)
 read -r -a UPSTREAM <<<"$up_args"
@@ -145,11 +179,16 @@ svm_runs() {
 	boot upstream-svm --machine svm --smp 2 --targets "$TARGETS" \
 		"${UPSTREAM[@]}" selftests/upstream_kvm_test.sh
 	diffrun diffrun-svm
+	# The second kernel: its own module (later --kernel/--module win).
+	boot svm-612 --kernel "$KVER2" --module "$MODULE2" --machine svm --smp 2 \
+		--targets "$TARGETS" "${ALL[@]}" "${RUNNER[@]}" "${STAT[@]}"
 }
 vmx_runs() {
 	boot vmx --machine vmx --targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}"
 	boot vmx-hotplug --machine vmx --smp 2 --targets "$TARGETS" "$HOTPLUG"
 	boot vmx-smp --machine vmx --smp 2 --targets minikvm "${VMX_SMP[@]}"
+	boot vmx-612 --kernel "$KVER2" --module "$MODULE2" --machine vmx \
+		--targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}"
 }
 
 rm -rf build/testvm

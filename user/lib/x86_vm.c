@@ -95,13 +95,15 @@ void vm_long_mode_sregs(struct kvm_vm *vm, struct kvm_sregs *sregs)
  * KVM 6.12 (Debian's bookworm-backports kernel, not 6.1) checks EFER in
  * KVM_SET_SREGS against the vCPU's CPUID: LME and LMA need
  * CPUID.80000001H:EDX.LM[29] (AMD APM Vol. 3, appendix E; SDM Vol. 2A,
- * CPUID).  A KVM vCPU has no CPUID until KVM_SET_CPUID2, so such a vCPU gets
- * the least table that allows long mode: leaf 0x80000000 (the highest
- * extended leaf) and 0x80000001 with LM; the guest sees zeros for every other
- * leaf, as before.  minikvm's vCPUs, which have a default table, and vCPUs
- * given a table already are left alone.
+ * CPUID), NXE needs NX[20]; and a 64-bit guest's EFER.SCE is accepted by
+ * KVM with LM whatever SYSCALL[11] says.  A KVM vCPU has no CPUID until
+ * KVM_SET_CPUID2, so such a vCPU gets the least table that allows long
+ * mode: leaf 0x80000000 (the highest extended leaf) and 0x80000001 with LM,
+ * NX and SYSCALL; the guest sees zeros for every other leaf, as before.
+ * minikvm's vCPUs, which have a default table, and vCPUs given a table
+ * already are left alone.
  */
-static void vcpu_cpuid_allow_long_mode(struct kvm_vcpu *vcpu)
+void vcpu_cpuid_allow_long_mode(struct kvm_vcpu *vcpu)
 {
 	struct kvm_cpuid2 *c = allocate_kvm_cpuid2(2);
 
@@ -111,7 +113,7 @@ static void vcpu_cpuid_allow_long_mode(struct kvm_vcpu *vcpu)
 		c->entries[0].function = 0x80000000;
 		c->entries[0].eax = 0x80000001;
 		c->entries[1].function = 0x80000001;
-		c->entries[1].edx = 1u << 29;	/* LM */
+		c->entries[1].edx = 1u << 29 | 1u << 20 | 1u << 11;
 		vcpu_set_cpuid(vcpu, c);
 	}
 	free(c);
