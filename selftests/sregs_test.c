@@ -29,7 +29,12 @@ static void setup(void)
 {
 	vm = vm_create();
 	vcpu = vm_vcpu_add(vm, 0);
-	vcpu_cpuid_allow_long_mode(vcpu);	/* KVM 6.12: EFER.LME needs LM */
+	/*
+	 * KVM 6.12: EFER.LME needs LM in the CPUID.  Not on 6.1: any
+	 * KVM_SET_CPUID2 there would make the CPUID gate the CR4 bits below.
+	 */
+	if (kvm_dev_is_kvm_6_12())
+		vcpu_cpuid_allow_long_mode(vcpu);
 }
 
 static struct kvm_segment seg(uint16_t sel, uint64_t base, uint32_t limit,
