@@ -3,7 +3,8 @@
 # minikvm top-level Makefile.
 #
 #   make              module + userspace library, runner and selftests
-#   make module       minikvm.ko only (kbuild: make -C $(KDIR) M=$(CURDIR))
+#   make module       minikvm.ko only (kbuild: make -C $(KDIR) M=$(CURDIR)), or
+#                     MODDIR/minikvm.ko with MODDIR=DIR (see below)
 #   make user         build/user/libminikvm.a, build/bin/minikvm-run, -stat, -bench
 #   make selftests    build/selftests/* (static) and build/unit/* (cmocka)
 #   make check        every test: unit tests, then both test machines
@@ -27,6 +28,14 @@
 # KDIR: the running kernel's build directory when it exists, else the newest
 # Debian headers under /usr/src (the test machines' kernel).  Override with
 # make KDIR=/usr/src/linux-headers-VERSION.
+#
+# MODDIR: where kbuild puts the objects and minikvm.ko; by default the source
+# tree itself (./minikvm.ko, what the scripts load).  Another directory gets
+# a tree of symbolic links to the module's sources, and kbuild builds there,
+# so that modules for several kernels live side by side without clobbering
+# each other (scripts/check.sh builds the second kernel's as
+# build/kmod/VERSION/minikvm.ko):
+#   make module KDIR=/usr/src/linux-headers-VERSION MODDIR=build/kmod/VERSION
 
 KVER_RUNNING := $(shell uname -r)
 ifneq ($(wildcard /lib/modules/$(KVER_RUNNING)/build/Makefile),)
@@ -36,6 +45,11 @@ KDIR ?= $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tai
 endif
 
 O := $(CURDIR)/build
+MODDIR ?= $(CURDIR)
+MODDIR_ABS := $(abspath $(MODDIR))
+# The module's sources, linked into MODDIR when it is not the source tree.
+MOD_SRCS = Kbuild $(shell cd $(CURDIR) && find kmod arch include -type f \
+	\( -name '*.[chS]' -o -name '*.lds' \) 2>/dev/null)
 
 .PHONY: all module user selftests unit check demo diffrun bench fuzz clean \
 	install uninstall install-udev install-autoload
@@ -45,7 +59,16 @@ all: module user selftests
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
 		{ echo "minikvm: no kernel headers found (install linux-headers-amd64, or pass KDIR=...)" >&2; exit 1; }
+ifeq ($(MODDIR_ABS),$(CURDIR))
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+else
+	@for f in $(MOD_SRCS); do \
+		mkdir -p "$(MODDIR_ABS)/$$(dirname $$f)" && \
+		ln -sfn "$(CURDIR)/$$f" "$(MODDIR_ABS)/$$f" || exit 1; \
+	done
+	@find -L "$(MODDIR_ABS)" -type l -delete	# sources removed since
+	$(MAKE) -C $(KDIR) M=$(MODDIR_ABS) modules
+endif
 
 user:
 	$(MAKE) -C user O=$(O)

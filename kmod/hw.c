@@ -21,8 +21,8 @@
 #include <linux/percpu.h>
 #include <linux/reboot.h>
 #include <linux/smp.h>
-#include <linux/syscore_ops.h>
 
+#include "compat.h"
 #include "minikvm.h"
 
 static DEFINE_MUTEX(mkvm_hw_lock);
@@ -187,10 +187,7 @@ static void mkvm_resume(void)
 		pr_err("cannot re-enable %s after resume\n", mkvm_be->name);
 }
 
-static struct syscore_ops mkvm_syscore_ops = {
-	.suspend = mkvm_suspend,
-	.resume = mkvm_resume,
-};
+MKVM_SYSCORE(mkvm_syscore, mkvm_suspend, mkvm_resume);
 
 /**
  * mkvm_percpu_pages_alloc() - one zeroed page per possible CPU, on its node
@@ -239,14 +236,14 @@ int mkvm_hw_init(void)
 		return r;
 	mkvm_cpuhp_state = r;
 	register_reboot_notifier(&mkvm_reboot_nb);
-	register_syscore_ops(&mkvm_syscore_ops);
+	mkvm_syscore_register(&mkvm_syscore);
 	return 0;
 }
 
 /* Module unload: no VM exists any more (every fd pins the module). */
 void mkvm_hw_exit(void)
 {
-	unregister_syscore_ops(&mkvm_syscore_ops);
+	mkvm_syscore_unregister(&mkvm_syscore);
 	unregister_reboot_notifier(&mkvm_reboot_nb);
 	cpuhp_remove_state_nocalls(mkvm_cpuhp_state);
 }

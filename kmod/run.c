@@ -11,21 +11,11 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
-#include <linux/version.h>
 #include <asm/processor-flags.h>
 
+#include "compat.h"
 #include "minikvm.h"
 #include "trace_events.h"
-
-/*
- * Since 6.10 the kernel's view of kvm_run names the flag immediate_exit__unsafe
- * (userspace may change it at any time: read it once).
- */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-#define mkvm_immediate_exit(run)	READ_ONCE((run)->immediate_exit__unsafe)
-#else
-#define mkvm_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
-#endif
 
 /* KVM's counters of exits that userspace handles, by their exit reason. */
 static void mkvm_stat_user_exit(struct mkvm_vcpu *vcpu)

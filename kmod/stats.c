@@ -69,8 +69,14 @@ module_param_cb(stats, &mkvm_stats_param_ops, NULL, 0644);
 MODULE_PARM_DESC(stats,
 		 "per-exit statistics: timing, histograms, per-code counters (default Y)");
 
-/* One descriptor as it appears in the file: the uAPI struct, then its name. */
-#define MKVM_DESC_SIZE	(sizeof(struct kvm_stats_desc) + MKVM_STATS_NAME_SIZE)
+/*
+ * One descriptor as it appears in the file: the uAPI struct's fixed fields,
+ * then its name.  offsetof, not sizeof: the kernel's own view of the struct
+ * embeds name[KVM_STATS_NAME_SIZE] on newer kernels (6.12; on 6.1, as in
+ * userspace, it is a flexible
+ * array), so sizeof() counts the name twice there.
+ */
+#define MKVM_DESC_SIZE	(offsetof(struct kvm_stats_desc, name) + MKVM_STATS_NAME_SIZE)
 
 #define MKVM_STAT_COUNTER	(KVM_STATS_TYPE_CUMULATIVE | \
 				 KVM_STATS_UNIT_NONE | KVM_STATS_BASE_POW10)

@@ -32,10 +32,10 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <asm/tsc.h>
 
+#include "compat.h"
 #include "minikvm.h"
 
 #define CREATE_TRACE_POINTS
@@ -44,13 +44,6 @@
 #define MKVM_TRACE_DEFAULT_RECORDS	4096
 #define MKVM_TRACE_MAX_RECORDS		(1U << 20)
 #define MKVM_TRACE_VERSION		1
-
-/* vm_flags became read-only, with helpers to change them, in 6.3. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-#define mkvm_vm_flags_clear(vma, flags)	vm_flags_clear(vma, flags)
-#else
-#define mkvm_vm_flags_clear(vma, flags)	((vma)->vm_flags &= ~(flags))
-#endif
 
 /* A vCPU's ring; lives from the fd's creation to its release. */
 struct mkvm_trace {

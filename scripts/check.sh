@@ -1,14 +1,20 @@
 #!/bin/bash
 # check.sh - README's test command: every test minikvm has.
 #
-# Usage: scripts/check.sh [--kernel VER] [--machines "svm vmx"]
+# Usage: scripts/check.sh [--kernel VER] [--kernel2 VER] [--machines "svm vmx"]
 #
-# 1. installs what is missing (scripts/deps.sh all; as root, else it stops
-#    with the exact apt-get line),
-# 2. builds minikvm.ko against the headers of the kernel the test machines
-#    boot (W=1, compiler warnings are errors), the userspace library and the
-#    selftests, then once more through DKMS in a scratch tree, and checks
-#    `make install` staged there (scripts/dkms-check.sh, under a minute),
+# The kernel matrix: VER is Debian's default kernel (6.1, scripts/kver.sh),
+# VER2 the newest 6.12 from bookworm-backports (kver.sh --series 6.12).
+#
+# 1. installs what is missing (scripts/deps.sh all, the 6.12 kernel and
+#    headers included; as root, else it stops with the exact apt-get line),
+# 2. builds minikvm.ko against the headers of both kernels (W=1, compiler
+#    warnings are errors; sparse, C=2, any sparse warning on minikvm's own
+#    files is an error): ./minikvm.ko for VER, build/kmod/VER2/minikvm.ko
+#    for VER2 (make MODDIR=, a tree of its own); then the userspace library
+#    and the selftests, then the module once more through DKMS in a scratch
+#    tree, and `make install` staged there (scripts/dkms-check.sh, under a
+#    minute),
 # 3. runs the cmocka unit tests on this machine,
 # 4. boots the test machines, each run in build/testvm/RUN/ (run.log holds
 #    the whole console):
@@ -43,6 +49,9 @@
 #                      against minikvm and KVM with their exits recorded,
 #                      compared case by case; only divergences not listed in
 #                      selftests/diffrun-expected.txt fail (about 30 s)
+#      svm-612         the svm run on kernel VER2: every selftest against
+#                      minikvm, its KVM and both loaded
+#      vmx-612         the vmx run on kernel VER2 (about 12 minutes)
 #    The QEMU runs go one after another on one core while the Bochs runs go
 #    on the other,
 # 5. ends with one line "N passed, N failed, N skipped" over all of it; exit
@@ -52,11 +61,12 @@ set -eu
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP"
 
-KVER="" MACHINES="svm vmx"
+KVER="" KVER2="" MACHINES="svm vmx"
 TARGETS=minikvm,kvm,coexist
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) KVER=$2; shift 2 ;;
+	--kernel2) KVER2=$2; shift 2 ;;
 	--machines) MACHINES=$2; shift 2 ;;
 	*) sed -n '2,/^set -eu/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2 ;;
 	esac
@@ -66,8 +76,33 @@ scripts/deps.sh all
 
 [ -n "$KVER" ] || KVER=$(scripts/kver.sh --headers) || true
 [ -n "$KVER" ] || { echo "check.sh: no kernel with both modules and headers installed" >&2; exit 1; }
-echo "== build (kernel $KVER)"
-make -s module KDIR="/usr/src/linux-headers-$KVER" W=1 KCFLAGS=-Werror
+[ -n "$KVER2" ] || KVER2=$(scripts/kver.sh --headers --series 6.12) || true
+[ -n "$KVER2" ] || { echo "check.sh: no 6.12 kernel with modules and headers (scripts/deps.sh k612)" >&2; exit 1; }
+MODULE2=$TOP/build/kmod/$KVER2/minikvm.ko
+
+# module_build VER [MODDIR=DIR]: minikvm.ko for kernel VER, compiler
+# warnings as errors, every file through sparse (C=2).  Sparse warnings do
+# not stop kbuild: any on minikvm's own files fails here; those inside the
+# kernel's headers are the kernel's (shown, not counted).
+module_build() {
+	local ver=$1 log rc=0
+	shift
+	echo "== build (kernel $ver)"
+	log=$(mktemp)
+	make -s module KDIR="/usr/src/linux-headers-$ver" W=1 KCFLAGS=-Werror C=2 "$@" \
+		>"$log" 2>&1 || rc=$?
+	cat "$log"
+	[ "$rc" -eq 0 ] || { rm -f "$log"; exit 1; }
+	if grep -E '(warning|error):' "$log" | grep -v "^/usr/src/" | grep -q .; then
+		echo "check.sh: sparse or compiler warnings on minikvm's files (kernel $ver)" >&2
+		rm -f "$log"
+		exit 1
+	fi
+	rm -f "$log"
+}
+module_build "$KVER"
+module_build "$KVER2" MODDIR="build/kmod/$KVER2"
+echo "== build (userspace)"
 make -s user selftests
 scripts/dkms-check.sh --kernel "$KVER"
 up_args=$(scripts/kvm-selftests.sh)
@@ -131,7 +166,16 @@ RUNNER=(--file "$TOP/build/bin/minikvm-run" --file "$TOP/build/runner/demo.bin"
 # minikvm-run --check (selftests/runner_check_test.sh): the booted kernel's
 # msr.ko for its full report, loop64.elf for a VM it names.
 MSR_KO=$(find "/lib/modules/$KVER" -name msr.ko -print -quit)
+RUNNER2=("${RUNNER[@]}")
 RUNNER+=(--file "$TOP/build/runner/loop64.elf" ${MSR_KO:+--file "$MSR_KO"}
+	selftests/runner_check_test.sh)
+# The same for VER2, with its own msr.ko (6.12 ships it as .ko.xz).
+MSR_KO2=$(find "/lib/modules/$KVER2" \( -name msr.ko -o -name msr.ko.xz \) -print -quit)
+if [ -n "$MSR_KO2" ] && [ "${MSR_KO2%.xz}" != "$MSR_KO2" ]; then
+	xz -dc "$MSR_KO2" >"$TOP/build/kmod/$KVER2/msr.ko"
+	MSR_KO2=$TOP/build/kmod/$KVER2/msr.ko
+fi
+RUNNER2+=(--file "$TOP/build/runner/loop64.elf" ${MSR_KO2:+--file "$MSR_KO2"}
 	selftests/runner_check_test.sh)
 # minikvm-stat watching loop64.elf, for selftests/minikvm_stat_test.sh: on
 # the SVM machine only.  On the one-CPU Bochs machine, loop64.elf under
@@ -172,6 +216,9 @@ svm_runs() {
 	boot fuzz-svm --machine svm --smp 2 --targets minikvm,kvm \
 		--file "$TOP/build/fuzz/svm/fuzz.conf" "${FUZZ[@]}"
 	diffrun diffrun-svm
+	# The second kernel: its own module (later --kernel/--module win).
+	boot svm-612 --kernel "$KVER2" --module "$MODULE2" --machine svm --smp 2 \
+		--targets "$TARGETS" "${ALL[@]}" "${RUNNER2[@]}" "${STAT[@]}"
 }
 vmx_runs() {
 	boot vmx --machine vmx --targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}" \
@@ -179,6 +226,8 @@ vmx_runs() {
 	boot vmx-hotplug --machine vmx --smp 2 --targets "$TARGETS" "$HOTPLUG"
 	boot vmx-smp --machine vmx --smp 2 --targets minikvm --timeout 1500 "${VMX_SMP[@]}" \
 		--file "$TOP/build/fuzz/vmx/fuzz.conf" "${FUZZ[@]}"
+	boot vmx-612 --kernel "$KVER2" --module "$MODULE2" --machine vmx \
+		--targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER2[@]}"
 }
 
 rm -rf build/testvm

@@ -9,6 +9,8 @@
 #   TESTVM_KEEP_GOING     1: run everything; 0: stop after the first failure
 #   TESTVM_BAD            extended regex of kernel log lines that mean trouble
 #   TESTVM_<T>_MODS       for target T: module files to insmod, in load order
+#   TESTVM_<T>_PARAMS     for target T: module parameters, FILE:NAME=VALUE
+#                         words (FILE: the module file's base name)
 #   TESTVM_<T>_NAMES      for target T: module names to rmmod, in unload order
 #   TESTVM_<T>_DEV        for target T: the device node the tests get as MINIKVM_DEV
 #   TESTVM_<T>_OTHER      for target T: a second device the tests get as
@@ -99,11 +101,19 @@ kernel_ok() {
 	return 1
 }
 
+# params T FILE: prints the parameters target T gives module FILE.
+params() {
+	for p in $(tvar "$1" PARAMS); do
+		case "$p" in "${2##*/}:"*) printf '%s ' "${p#*:}" ;; esac
+	done
+}
+
 # load_target T: insmods target T's modules and checks its device; false on failure.
 load_target() {
 	dev=$(tvar "$1" DEV)
 	for m in $(tvar "$1" MODS); do
-		insmod "$m"
+		# shellcheck disable=SC2046 # word list of NAME=VALUE
+		insmod "$m" $(params "$1" "$m")
 		rc=$?
 		say "target=$1 insmod=${m##*/} rc=$rc"
 		[ "$rc" = 0 ] || return 1

@@ -10,7 +10,9 @@
 #                       MINIKVM_DEV=/dev/minikvm; kvm: insmod the kernel's own kvm
 #                       modules, tests get MINIKVM_DEV=/dev/kvm; coexist: both loaded
 #                       (minikvm first), tests get MINIKVM_DEV=/dev/minikvm and
-#                       MINIKVM_OTHER_DEV=/dev/kvm; none: nothing loaded (tests
+#                       MINIKVM_OTHER_DEV=/dev/kvm (kvm.ko with
+#                       enable_virt_at_load=0 where it has that parameter,
+#                       6.12: else KVM holds the CPUs from its load on); none: nothing loaded (tests
 #                       that load modules themselves). Each target's modules are
 #                       unloaded after its tests (an rmmod failure fails).
 #   --kernel VER        kernel to boot (default: scripts/kver.sh's, the one Debian's
@@ -286,7 +288,7 @@ stage_initramfs() {
 		echo "TESTVM_BAD='$BAD_RE'"
 	} >"$STAGE/etc/testvm.conf"
 	for t in "${TARGETS[@]}"; do
-		MODS=() NAMES=() other=""
+		MODS=() NAMES=() other="" params=""
 		case "$t" in
 		minikvm)
 			stage_minikvm
@@ -300,14 +302,23 @@ stage_initramfs() {
 			stage_minikvm
 			stage_real_kvm
 			dev=/dev/minikvm other=/dev/kvm
+			# KVM since 6.12 turns virtualization on when kvm.ko loads
+			# (enable_virt_at_load, default on) and keeps it on with no
+			# VM: minikvm would find every CPU taken.  Off, KVM takes
+			# the CPUs with its first VM, as 6.1 always did.
+			if modinfo -F parm "$STAGE/modules/kvm.ko" 2>/dev/null |
+				grep -q '^enable_virt_at_load:'; then
+				params="kvm.ko:enable_virt_at_load=0"
+			fi
 			;;
 		none)
 			dev=""
 			;;
 		esac
-		note "target $t: insmod ${MODS[*]}"
+		note "target $t: insmod ${MODS[*]}${params:+ ($params)}"
 		{
 			echo "TESTVM_${t}_MODS='${MODS[*]}'"
+			echo "TESTVM_${t}_PARAMS='$params'"
 			echo "TESTVM_${t}_NAMES='${NAMES[*]}'"
 			echo "TESTVM_${t}_DEV=$dev"
 			echo "TESTVM_${t}_OTHER=$other"

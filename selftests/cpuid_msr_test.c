@@ -8,6 +8,10 @@
  *    has no CPUID entries then and answers every leaf with zeros
  *    (arch/x86/kvm/cpuid.c kvm_cpuid(), no entry found), so the vendor
  *    string is empty and the hypervisor bit (leaf 1, ECX[31]) is clear.
+ *    Except for the two leaves of long mode: KVM 6.12 wants CPUID's LM bit
+ *    to let the vCPU in, so the library gives a KVM vCPU leaves 0x80000000
+ *    and 0x80000001 (LM) and nothing else (x86_vm.c
+ *    vcpu_cpuid_allow_long_mode()): leaf 0x80000000 reads EAX 0x80000001.
  *    Asserted on both: a non-empty vendor string is the host's.  Printed:
  *    leaves 0, 1 and 0x80000000.
  *  - RDMSR returns what WRMSR wrote for MSRs every x86-64 guest has:
@@ -78,8 +82,9 @@ static void cpuid_in_guest(void)
 			ksft_print_msg("hypervisor bit (CPUID.1:ECX[31]): %llu\n",
 				       (unsigned long long)(uc.args[2] >> 31 & 1));
 		if (!kvm_dev_is_minikvm())	/* see the top of the file */
-			TEST_ASSERT(!(uc.args[0] | uc.args[1] | uc.args[2] |
-				      uc.args[3]),
+			TEST_ASSERT(uc.args[0] == (cpuid_leaves[i] == 0x80000000 ?
+						   0x80000001 : 0) &&
+				    !(uc.args[1] | uc.args[2] | uc.args[3]),
 				    "KVM without KVM_SET_CPUID2 answered leaf 0x%x",
 				    cpuid_leaves[i]);
 	}

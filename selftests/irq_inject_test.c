@@ -35,6 +35,7 @@
 #define VEC_B		0x42
 #define VEC_C		0x43
 #define FRESH_STACK_GVA	0x5000000000ULL	/* one page, never touched before */
+#define FRESH_STACK_GPA	GUEST_MEM_SIZE	/* in slot 1, just above slot 0 */
 
 static volatile uint64_t irq_count, irq_vector, irq_rip;
 
@@ -226,7 +227,14 @@ static void redelivery(void)
 	struct kvm_vcpu_events ev;
 	uint64_t injections;
 
-	virt_pg_map(vm, FRESH_STACK_GVA, vm_phy_pages_alloc(vm, 1));
+	/*
+	 * The page gets a memslot of its own, a single 4 KiB page: slot 0's
+	 * memory may be a transparent huge page (6.12 aligns large anonymous
+	 * mappings to 2 MiB), which NPT maps as a whole as soon as the guest
+	 * touches any of it.
+	 */
+	vm_userspace_mem_region_add(vm, 1, 0, FRESH_STACK_GPA, 4096);
+	virt_pg_map(vm, FRESH_STACK_GVA, FRESH_STACK_GPA);
 	vcpu_run_expect_sync(vcpu, 0);
 	vcpu->run->request_interrupt_window = 1;
 	vcpu_run(vcpu);

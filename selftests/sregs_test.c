@@ -17,6 +17,7 @@
 #include "minikvm/kvm_util.h"
 #include "minikvm/processor.h"
 #include "minikvm/test_list.h"
+#include "minikvm/x86_vm.h"
 
 /* Without KVM_SET_CPUID the guest's MAXPHYADDR is 36 (cpuid_query_maxphyaddr). */
 #define GUEST_MAXPHYADDR_NO_CPUID	36
@@ -28,6 +29,12 @@ static void setup(void)
 {
 	vm = vm_create();
 	vcpu = vm_vcpu_add(vm, 0);
+	/*
+	 * KVM 6.12: EFER.LME needs LM in the CPUID.  Not on 6.1: any
+	 * KVM_SET_CPUID2 there would make the CPUID gate the CR4 bits below.
+	 */
+	if (kvm_dev_is_kvm_6_12())
+		vcpu_cpuid_allow_long_mode(vcpu);
 }
 
 static struct kvm_segment seg(uint16_t sel, uint64_t base, uint32_t limit,
@@ -302,7 +309,9 @@ static void invalid_cr4(void)
  * vcpu->arch.cr4_guest_rsvd_bits stays 0 until KVM_SET_CPUID2.  minikvm has
  * no KVM_SET_CPUID2; of these features its default CPUID offers only XSAVE
  * (when the host has it: arch/x86/fpu.c), so it refuses the others: an
- * intended difference.
+ * intended difference.  KVM 6.12 checks them against the vCPU's CPUID even
+ * before KVM_SET_CPUID2, and the table this test's vCPU has (only the
+ * long-mode leaves, vcpu_cpuid_allow_long_mode()) offers none: EINVAL.
  */
 static void cr4_feature_bits(void)
 {
@@ -323,8 +332,9 @@ static void cr4_feature_bits(void)
 		bool allowed;
 
 		TEST_REQUIRE(host >= 0 || kvm_dev_is_minikvm());
-		allowed = host > 0 && (!kvm_dev_is_minikvm() ||
-					gated[i].bit == X86_CR4_OSXSAVE);
+		allowed = host > 0 && !kvm_dev_is_kvm_6_12() &&
+			  (!kvm_dev_is_minikvm() ||
+			   gated[i].bit == X86_CR4_OSXSAVE);
 		ksft_print_msg("CR4 bit %d: host kernel %s %s, expect %s\n",
 			       __builtin_ctzll(gated[i].bit),
 			       host > 0 ? "has" : "lacks", gated[i].flag,
@@ -354,6 +364,7 @@ static int read_bool_param(const char *path)
 /*
  * CR4.VMXE: KVM allows it only where it offers nested VMX (kvm_intel's
  * "nested" parameter, X86_FEATURE_VMX in KVM's caps); never on SVM.
+ * KVM 6.12 also wants VMX in the vCPU's CPUID, which this one lacks.
  * minikvm has no nested virtualisation.
  */
 static void cr4_vmxe(void)
@@ -368,7 +379,7 @@ static void cr4_vmxe(void)
 	}
 	reset_sregs(&s, 0);
 	s.cr4 = X86_CR4_VMXE;
-	if (nested)
+	if (nested && !kvm_dev_is_kvm_6_12())
 		roundtrip_sregs(&s);
 	else
 		EXPECT_EINVAL(&s, "CR4.VMXE");
@@ -406,7 +417,8 @@ static void invalid_apic_base(void)
 
 /*
  * EFER bits beyond SCE, LME, LMA and NXE: KVM 6.1 stores them without a
- * check on KVM_SET_SREGS.  minikvm refuses them as reserved: it offers no
+ * check on KVM_SET_SREGS; KVM 6.12 refuses them (kvm_valid_efer()) unless
+ * the vCPU's CPUID offers the feature (none does here).  minikvm refuses them as reserved: it offers no
  * nested SVM, FFXSR, LMSLE or TCE, and a bit it cannot honour should not
  * be silently accepted.
  */
@@ -420,7 +432,7 @@ static void efer_other_bits(void)
 	for (i = 0; i < ARRAY_SIZE(bits); i++) {
 		reset_sregs(&s, 0);
 		s.efer = bits[i] | EFER_SCE;
-		if (kvm_dev_is_minikvm())
+		if (kvm_dev_is_minikvm() || kvm_dev_is_kvm_6_12())
 			EXPECT_EINVAL(&s, "EFER reserved bit");
 		else
 			roundtrip_sregs(&s);

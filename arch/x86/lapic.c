@@ -68,6 +68,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <trace/events/ipi.h>	/* smp_send_reschedule() traces since 6.4 */
 #include <linux/uaccess.h>
 #include <asm/apicdef.h>
 #include <asm/msr-index.h>

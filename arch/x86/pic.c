@@ -202,6 +202,7 @@ static struct mkvm_vcpu *pic_acceptor(struct mkvm_vm *vm)
  * interrupts, as KVM does (out of guest mode or HLT, as a new IRR bit).
  */
 static void pic_unlock(struct mkvm_pic *p)
+	__releases(&p->lock)
 {
 	struct mkvm_vm *vm = p->vm;
 	struct mkvm_vcpu *t;

@@ -6,7 +6,9 @@
 #include <cpuid.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
+#include "minikvm/kvm_util.h"
 #include "minikvm/processor.h"
 
 void host_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_regs *r)
@@ -70,6 +72,21 @@ int host_kernel_has(const char *name)
 	free(line);
 	fclose(f);
 	return r;
+}
+
+bool host_kernel_at_least(unsigned int major, unsigned int minor)
+{
+	struct utsname u;
+	unsigned int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+bool kvm_dev_is_kvm_6_12(void)
+{
+	return !kvm_dev_is_minikvm() && host_kernel_at_least(6, 12);
 }
 
 /* Returns true if the CPUID vendor string is @vendor (12 characters). */

@@ -142,6 +142,7 @@ struct kvm_vm *vm_create_with_code(struct kvm_vcpu **vcpu,
 	memcpy(addr_gpa2hva(vm, gpa), code, len);
 
 	*vcpu = vm_vcpu_add(vm, 0);
+	vcpu_cpuid_allow_long_mode(*vcpu);
 	vcpu_sregs_get(*vcpu, &sregs);
 	mode_segments(&sregs, mode);
 	mode_control(&sregs, mode);

@@ -8,9 +8,11 @@
  * trap) runs in the guest and follows the guest-code rules of ucall.h.
  */
 #include <stdarg.h>
+#include <stdlib.h>
 
 #include "minikvm/processor.h"
 #include "minikvm/ucall.h"
+#include "minikvm/x86_cpuid.h"
 #include "minikvm/x86_vm.h"
 
 #define TSS64_SIZE	0x68	/* SDM Vol. 3A, 8.7 "Task Management in 64-bit Mode" */
@@ -89,6 +91,34 @@ void vm_long_mode_sregs(struct kvm_vm *vm, struct kvm_sregs *sregs)
 	sregs->idt.limit = GUEST_NR_VECTORS * IDT_GATE_SIZE - 1;
 }
 
+/*
+ * KVM 6.12 (Debian's bookworm-backports kernel, not 6.1) checks EFER in
+ * KVM_SET_SREGS against the vCPU's CPUID: LME and LMA need
+ * CPUID.80000001H:EDX.LM[29] (AMD APM Vol. 3, appendix E; SDM Vol. 2A,
+ * CPUID), NXE needs NX[20]; and a 64-bit guest's EFER.SCE is accepted by
+ * KVM with LM whatever SYSCALL[11] says.  A KVM vCPU has no CPUID until
+ * KVM_SET_CPUID2, so such a vCPU gets the least table that allows long
+ * mode: leaf 0x80000000 (the highest extended leaf) and 0x80000001 with LM,
+ * NX and SYSCALL; the guest sees zeros for every other leaf, as before.
+ * minikvm's vCPUs, which have a default table, and vCPUs given a table
+ * already are left alone.
+ */
+void vcpu_cpuid_allow_long_mode(struct kvm_vcpu *vcpu)
+{
+	struct kvm_cpuid2 *c = allocate_kvm_cpuid2(2);
+
+	c->nent = 0;
+	if (__vcpu_get_cpuid(vcpu, c) == 0 && c->nent == 0) {
+		c->nent = 2;
+		c->entries[0].function = 0x80000000;
+		c->entries[0].eax = 0x80000001;
+		c->entries[1].function = 0x80000001;
+		c->entries[1].edx = 1u << 29 | 1u << 20 | 1u << 11;
+		vcpu_set_cpuid(vcpu, c);
+	}
+	free(c);
+}
+
 struct kvm_vcpu *vm_vcpu_add_long_mode(struct kvm_vm *vm, uint32_t id,
 				       void *guest_code)
 {
@@ -97,6 +127,7 @@ struct kvm_vcpu *vm_vcpu_add_long_mode(struct kvm_vm *vm, uint32_t id,
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 
+	vcpu_cpuid_allow_long_mode(vcpu);
 	vcpu_sregs_get(vcpu, &sregs);
 	vm_long_mode_sregs(vm, &sregs);
 	vcpu_sregs_set(vcpu, &sregs);

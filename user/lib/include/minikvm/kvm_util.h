@@ -84,6 +84,11 @@ bool kvm_path_is_minikvm(const char *path);
 /* Returns true when the tests talk to minikvm, false for real KVM. */
 bool kvm_dev_is_minikvm(void);
 
+/* True when the device under test is real KVM of kernel 6.12 or newer
+ * (processor.h host_kernel_at_least()): for the uAPI details that changed
+ * since 6.1 (Documentation/testing.md, "Kernel matrix"). */
+bool kvm_dev_is_kvm_6_12(void);
+
 /* Opens the device read-write; returns the fd or -1 with errno. */
 int __open_kvm_dev(void);
 

@@ -78,6 +78,14 @@ int cpuinfo_flags_have(const char *flags, const char *name);
  */
 int host_kernel_has(const char *name);
 
+/*
+ * Returns true if the running kernel (uname's release) is @major.@minor or
+ * newer.  For the uAPI details in which KVM changed between the kernels
+ * of the test matrix (6.1, 6.12; Documentation/testing.md): a test expects
+ * the behaviour of the KVM it runs on.
+ */
+bool host_kernel_at_least(unsigned int major, unsigned int minor);
+
 /* Returns true for a GenuineIntel host. */
 bool host_cpu_is_intel(void);
 

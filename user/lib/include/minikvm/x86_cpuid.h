@@ -9,7 +9,10 @@
  * CPUID: without KVM_SET_CPUID2, KVM answers zeros and minikvm its
  * supported table, a difference the existing tests rely on and
  * selftests/diffrun-expected.txt lists.  Tests that want KVM's default call
- * vcpu_init_cpuid() themselves.
+ * vcpu_init_cpuid() themselves.  The one exception: a KVM vCPU put in long
+ * mode by the library first gets leaves 0x80000000/0x80000001 (LM, NX,
+ * SYSCALL), which KVM 6.12 wants for EFER (x86_vm.h
+ * vcpu_cpuid_allow_long_mode()).
  */
 #ifndef MINIKVM_X86_CPUID_H
 #define MINIKVM_X86_CPUID_H

@@ -165,6 +165,11 @@ void vm_init_long_mode(struct kvm_vm *vm);
 struct kvm_vcpu *vm_vcpu_add_long_mode(struct kvm_vm *vm, uint32_t id,
 				       void *guest_code);
 
+/* Gives a vCPU without CPUID entries (KVM's, before KVM_SET_CPUID2) leaves
+ * 0x80000000/0x80000001 with LM, NX and SYSCALL, which KVM 6.12 wants before
+ * KVM_SET_SREGS sets EFER.LME/LMA/NXE; other vCPUs are left alone. */
+void vcpu_cpuid_allow_long_mode(struct kvm_vcpu *vcpu);
+
 /* Fills @sregs for 64-bit mode with @vm's tables (CR0.PG/PE/MP/NE/WP,
  * CR4.PAE/OSFXSR/OSXMMEXCPT, EFER.LME/LMA, flat segments, TR). */
 void vm_long_mode_sregs(struct kvm_vm *vm, struct kvm_sregs *sregs);
