@@ -48,7 +48,7 @@ O := $(CURDIR)/build
 MODDIR ?= $(CURDIR)
 MODDIR_ABS := $(abspath $(MODDIR))
 # The module's sources, linked into MODDIR when it is not the source tree.
-MOD_SRCS = Kbuild $(shell cd $(CURDIR) && find kmod arch include -type f \
+MOD_SRCS = Kbuild dkms.conf $(shell cd $(CURDIR) && find kmod arch include -type f \
 	\( -name '*.[chS]' -o -name '*.lds' \) 2>/dev/null)
 
 .PHONY: all module user selftests unit check demo diffrun bench fuzz clean \
