@@ -28,11 +28,9 @@
 #                      CPU (Bochs runs twice as slowly with two)
 #      vmx-hotplug     hotplug_test with two CPUs, all targets in one boot
 #      vmx-smp         dirty_log_test, smp_test, host_state_test and
-#                      hostile_guest_test, and fuzz_test.sh (20 s of
-#                      minikvm-fuzz, KVM_RUN included) with two CPUs,
-#                      against minikvm only: real KVM hangs Bochs in
-#                      dirty_log_test and in hostile_guest_test's
-#                      endless_loops
+#                      hostile_guest_test with two CPUs, against minikvm
+#                      only: real KVM hangs Bochs in dirty_log_test and in
+#                      hostile_guest_test's endless_loops
 #                      (Documentation/testing.md); the SVM machine compares
 #                      them with KVM
 #      upstream-svm    Linux 6.1's own KVM selftests, built unchanged from
@@ -184,12 +182,13 @@ RUNNER2+=(--file "$TOP/build/runner/loop64.elf" ${MSR_KO2:+--file "$MSR_KO2"}
 STAT=(--file "$TOP/build/bin/minikvm-stat" --file "$TOP/build/runner/loop64.elf"
 	selftests/minikvm_stat_test.sh)
 
-# minikvm-fuzz, for selftests/fuzz_test.sh: its settings per machine in
-# build/fuzz/MACHINE/fuzz.conf (scripts/fuzz.sh makes long runs).
-mkdir -p build/fuzz/svm build/fuzz/vmx
+# minikvm-fuzz, for selftests/fuzz_test.sh: its settings in
+# build/fuzz/svm/fuzz.conf.  KVM_RUN is fuzzed by scripts/fuzz.sh --machine
+# vmx, not here: on Bochs the test did not finish within a 15-minute run
+# (Documentation/testing.md, "Fuzzing").
+mkdir -p build/fuzz/svm
 printf 'FUZZ_SECONDS=20\nFUZZ_ARGS="--ops vcpu,vm,memslot,scribble,system,raw,fork"\n' \
 	>build/fuzz/svm/fuzz.conf
-printf 'FUZZ_SECONDS=20\n' >build/fuzz/vmx/fuzz.conf
 FUZZ=(--file "$TOP/build/bin/minikvm-fuzz" selftests/fuzz_test.sh)
 
 # diffrun RUN: scripts/diffrun.sh on the SVM machine, in build/testvm/RUN
@@ -224,8 +223,7 @@ vmx_runs() {
 	boot vmx --machine vmx --targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER[@]}" \
 		selftests/module_reload_test.sh
 	boot vmx-hotplug --machine vmx --smp 2 --targets "$TARGETS" "$HOTPLUG"
-	boot vmx-smp --machine vmx --smp 2 --targets minikvm --timeout 1500 "${VMX_SMP[@]}" \
-		--file "$TOP/build/fuzz/vmx/fuzz.conf" "${FUZZ[@]}"
+	boot vmx-smp --machine vmx --smp 2 --targets minikvm --timeout 1500 "${VMX_SMP[@]}"
 	boot vmx-612 --kernel "$KVER2" --module "$MODULE2" --machine vmx \
 		--targets "$TARGETS" "${VMX_MAIN[@]}" "${RUNNER2[@]}"
 }
