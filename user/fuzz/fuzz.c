@@ -409,13 +409,11 @@ struct round {
 	struct kvm_run *run[MAX_VCPUS];
 	size_t run_size;
 	unsigned char *mem;
-	int nr_threads;
 	unsigned int ms;
 };
 
 struct worker {
 	pthread_t tid;
-	int idx;
 	struct rng r;
 	struct round *round;
 	struct counts c;
@@ -1295,7 +1293,6 @@ int main(int argc, char **argv)
 		printf("not ok 1 fuzz %s # mmap: %s\n", opt.dev, strerror(errno));
 		return 1;
 	}
-	rd.nr_threads = opt.threads;
 	pthread_create(&wd, NULL, watchdog, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
@@ -1320,7 +1317,6 @@ int main(int argc, char **argv)
 			struct worker *w = &workers[i];
 
 			memset(&w->c, 0, sizeof(w->c));
-			w->idx = i;
 			w->round = &rd;
 			w->r.s = rnd(&r) | 1;
 			w->progress++;
