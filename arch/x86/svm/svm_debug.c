@@ -28,8 +28,11 @@
  * its own delivery raises again (a data breakpoint on the IDT entry or the
  * stack it pushes to; an unaligned stack with alignment checking on) is
  * delivered again and again without ever reaching an instruction boundary,
- * where interrupts are taken: the physical CPU would hang for good (the
- * flaws KVM closed as CVE-2015-8104 and CVE-2015-5307).  Intercepted, each
+ * where interrupts are taken (APM Vol. 2, "Interrupt Priorities": external
+ * interrupts are recognized at instruction boundaries): the physical CPU
+ * would hang for good (the flaws KVM closed as CVE-2015-8104 and
+ * CVE-2015-5307).  An intercepted exception exits before it is delivered
+ * (APM Vol. 2, "Exception Intercepts").  Intercepted, each
  * one is a #VMEXIT, and svm_exit_excp_db() / svm_exit_excp_ac() give it
  * back to the guest: the loop goes on, but through the host, which takes
  * its interrupts and signals in between.

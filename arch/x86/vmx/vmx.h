@@ -14,9 +14,10 @@
  * Always in the exception bitmap: #AC.  A #AC that its own delivery raises
  * again (an unaligned stack with alignment checking on) is delivered again
  * and again without reaching an instruction boundary, where interrupts are
- * taken, and would hang the physical CPU (the flaw KVM closed as
- * CVE-2015-5307); intercepted, each is a VM exit and goes back to the
- * guest from there (vmx_exit_exception_nmi()).
+ * taken (SDM Vol. 3A, "Priority Among Concurrent Events"), and would hang
+ * the physical CPU (the flaw KVM closed as CVE-2015-5307); with its bit in
+ * the exception bitmap (SDM Vol. 3C, "Exception Bitmap") each is a VM exit
+ * and goes back to the guest from there (vmx_exit_exception_nmi()).
  */
 #define VMX_AC_VECTOR		17
 #define VMX_EXC_ALWAYS		BIT(VMX_AC_VECTOR)
