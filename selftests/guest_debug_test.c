@@ -25,7 +25,22 @@
  *  - guest_own_debug: not debugged, the guest's own DR0/DR7 breakpoint
  *    and a write watchpoint reach its own #DB handler, with DR6 as the
  *    SDM says (Vol. 3B, "Debug Exceptions"), RF to resume; userspace's
- *    KVM_GET_DEBUGREGS then reads the guest's registers.
+ *    KVM_GET_DEBUGREGS then reads the guest's registers.  On minikvm
+ *    both #DBs went through the host (exit statistics): every #DB is
+ *    intercepted, so that one its own delivery raises again cannot hold
+ *    the physical CPU (CVE-2015-8104).
+ *  - guest_icebp: not debugged, the guest's ICEBP (INT1, F1) reaches its
+ *    own #DB handler as a trap, RIP past the instruction, no DR6 status
+ *    bit set.
+ *  - guest_general_detect: not debugged, the guest sets DR7.GD and reads
+ *    DR0: its own #DB handler gets a fault on the MOV (RIP on it), DR6.BD,
+ *    and DR7.GD clear, as the CPU clears it on entering the handler (SDM
+ *    Vol. 3B, "Debug Control Register (DR7)"), so the MOV then runs.
+ *  - guest_step_sti: not debugged, the guest single-steps an STI: the trap
+ *    comes in the STI shadow, where VM entry with RFLAGS.TF set wants a
+ *    pending BS (SDM Vol. 3C, "Checks on Guest Non-Register State"); the
+ *    hypervisor, which intercepts every #DB (CVE-2015-8104), must give it
+ *    back without failing the entry.
  *  - bp_on_faulting_insn: an execution breakpoint on an instruction that
  *    raises #GP: the #DB (a fault, priority over the instruction's own
  *    faults, SDM Vol. 3A, "Priority Among Concurrent Exceptions and
@@ -37,6 +52,8 @@
  */
 #include <asm/processor-flags.h>
 #include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "minikvm/ksft.h"
 #include "minikvm/kvm_util.h"
@@ -47,8 +64,11 @@
 #define DR6_ACTIVE_LOW	0xffff0ff0ULL	/* DR6 with no status bit set */
 #define DR6_B0		(1ULL << 0)
 #define DR6_B1		(1ULL << 1)
+#define DR6_BD		(1ULL << 13)
 #define DR6_BS		(1ULL << 14)
+#define DR6_STATUS	(0xfULL | DR6_BD | DR6_BS)	/* B0-B3, BD, BS */
 #define DR7_FIXED	0x400ULL
+#define DR7_GD		(1ULL << 13)
 #define DR7_L(n)	(1ULL << (2 * (n)))
 #define DR7_RW(n, v)	((uint64_t)(v) << (16 + 4 * (n)))	/* 1: writes */
 #define DR7_LEN(n, v)	((uint64_t)(v) << (18 + 4 * (n)))	/* 3: 8 bytes */
@@ -61,6 +81,7 @@ extern char sw_bp_target[], sw_bp_inject[], sw_bp_inject_after[];
 extern char hw_bp_target[], wp_insn[], wp_after[];
 extern char own_bp_target[], own_wp_after[];
 extern char fault_insn[], fault_fixup[];
+extern char icebp_after[], gd_insn[], sti_ss_1[], sti_ss_2[], sti_ss_3[];
 
 static volatile uint64_t watched;
 
@@ -314,6 +335,37 @@ static void hw_watchpoint(void)
 	kvm_vm_free(vm);
 }
 
+/*
+ * minikvm intercepts every #DB, the guest's own too, and gives it back
+ * (CVE-2015-8104): its exits by code count them.  SVM has a code for #DB
+ * alone; VMX's counts every exception and NMI, hence "at least" @n.  Not
+ * while the module's per-code statistics are off (stats=N).
+ */
+static void expect_db_exits(struct kvm_vcpu *vcpu, uint64_t n)
+{
+	char on = 'Y';
+	uint64_t v = 0;
+	FILE *f;
+	int fd;
+
+	if (!kvm_dev_is_minikvm())
+		return;
+	f = fopen("/sys/module/minikvm/parameters/stats", "r");
+	if (f) {
+		on = fgetc(f);
+		fclose(f);
+	}
+	if (on != 'Y')
+		return;
+	fd = vcpu_get_stats_fd(vcpu);
+	if (__stats_get(fd, "exit_svm_excp_db", &v, 1) != 1)
+		TEST_ASSERT_EQ(__stats_get(fd, "exit_vmx_exception_nmi", &v, 1),
+			       1);
+	close(fd);
+	TEST_ASSERT(v >= n, "%llu #DB exits, %llu #DBs in the guest",
+		    (unsigned long long)v, (unsigned long long)n);
+}
+
 static volatile uint64_t db_count, db_dr6[2], db_rip[2];
 
 /* The guest's own #DB handler: DR6 and RIP, then DR6 clear, RF to go on. */
@@ -367,6 +419,7 @@ static void guest_own_debug(void)
 	vm = vm_create_with_one_vcpu(&vcpu, guest_own_debug_code);
 	vm_install_exception_handler(vm, 1, guest_db_handler);
 	vcpu_run_expect_sync(vcpu, 1);
+	expect_db_exits(vcpu, 2);
 	if (kvm_check_cap(KVM_CAP_DEBUGREGS) > 0) {
 		vcpu_ioctl(vcpu, KVM_GET_DEBUGREGS, &dregs);
 		TEST_ASSERT_EQ(dregs.db[0], (uint64_t)own_bp_target);
@@ -422,6 +475,110 @@ static void guest_own_single_step(void)
 	vm_install_exception_handler(vm, 1, guest_ss_handler);
 	vcpu_run_expect_done(vcpu);
 	kvm_vm_free(vm);
+}
+
+static volatile uint64_t kind_count, kind_rip[4], kind_dr6[4], kind_dr7;
+
+/*
+ * The guest's #DB handler for guest_icebp and guest_general_detect: RIP,
+ * DR6 and DR7, then DR6 clear.  Reading them is MOV DR, which raises #DB
+ * again while DR7.GD is set: a hypervisor that left GD set loops here
+ * until the stack runs out (a triple fault).
+ */
+static void guest_kind_handler(struct ex_regs *regs)
+{
+	uint64_t dr6, dr7;
+
+	asm volatile("mov %%dr6, %0" : "=r"(dr6));
+	asm volatile("mov %%dr7, %0" : "=r"(dr7));
+	if (kind_count < ARRAY_SIZE(kind_rip)) {
+		kind_rip[kind_count] = regs->rip;
+		kind_dr6[kind_count] = dr6;
+	}
+	kind_dr7 = dr7;
+	kind_count++;
+	asm volatile("mov %0, %%dr6" : : "r"(DR6_ACTIVE_LOW));
+	if (regs->rip == (uint64_t)sti_ss_3)
+		regs->rflags &= ~(uint64_t)X86_EFLAGS_TF;
+}
+
+static void guest_icebp_code(void)
+{
+	asm volatile("mov %0, %%dr6" : : "r"(DR6_ACTIVE_LOW));
+	asm volatile(".byte 0xf1\n\t"
+		     "icebp_after: nop" : : : "memory");
+	GUEST_ASSERT_EQ(kind_count, 1);
+	GUEST_ASSERT_EQ(kind_rip[0], (uint64_t)icebp_after);
+	GUEST_ASSERT_EQ(kind_dr6[0] & DR6_STATUS, 0);
+	GUEST_DONE();
+}
+
+static void guest_general_detect_code(void)
+{
+	uint64_t dr0;
+
+	asm volatile("mov %0, %%dr6" : : "r"(DR6_ACTIVE_LOW));
+	asm volatile("mov %0, %%dr7" : : "r"(DR7_FIXED | DR7_GD));
+	asm volatile("gd_insn: mov %%dr0, %0" : "=r"(dr0) : : "memory");
+	GUEST_ASSERT_EQ(kind_count, 1);
+	GUEST_ASSERT_EQ(kind_rip[0], (uint64_t)gd_insn);
+	GUEST_ASSERT_EQ(kind_dr6[0] & DR6_STATUS, DR6_BD);
+	GUEST_ASSERT_EQ(kind_dr7 & DR7_GD, 0);
+	GUEST_DONE();
+}
+
+static void guest_step_sti_code(void)
+{
+	/* TF from POPF traps after STI, in its shadow; off at sti_ss_3. */
+	asm volatile("cli\n\t"
+		     "pushfq\n\t"
+		     "orq $0x100, (%%rsp)\n\t"
+		     "popfq\n\t"
+		     "sti_ss_1: sti\n\t"
+		     "sti_ss_2: nop\n\t"
+		     "sti_ss_3: cli\n\t" : : : "memory", "cc");
+	GUEST_ASSERT_EQ(kind_count, 2);
+	GUEST_ASSERT_EQ(kind_rip[0], (uint64_t)sti_ss_2);
+	GUEST_ASSERT_EQ(kind_rip[1], (uint64_t)sti_ss_3);
+	GUEST_ASSERT_EQ(kind_dr6[0] & DR6_STATUS, DR6_BS);
+	GUEST_DONE();
+}
+
+/*
+ * A guest with guest_kind_handler() for #DB, run to GUEST_DONE.  QEMU's
+ * TCG (the SVM test machine) emulates none of the three #DBs, on KVM as on
+ * minikvm, as measured there: ICEBP raises #UD, DR7.GD raises nothing,
+ * and single-stepping STI; NOP gives one #DB where two are due.  @qemu
+ * says which, and the case is skipped there.
+ */
+static void run_own_db(void (*code)(void), const char *qemu)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	if (svm_under_qemu_tcg())
+		ksft_exit_skip("QEMU TCG's SVM: %s (KVM alike)\n", qemu);
+	vm = vm_create_with_one_vcpu(&vcpu, code);
+	vm_install_exception_handler(vm, 1, guest_kind_handler);
+	vcpu_run_expect_done(vcpu);
+	expect_db_exits(vcpu, 1);
+	kvm_vm_free(vm);
+}
+
+static void guest_icebp(void)
+{
+	run_own_db(guest_icebp_code, "ICEBP raises #UD");
+}
+
+static void guest_general_detect(void)
+{
+	run_own_db(guest_general_detect_code, "DR7.GD raises no #DB");
+}
+
+static void guest_step_sti(void)
+{
+	run_own_db(guest_step_sti_code,
+		   "one #DB, not two, stepping STI; NOP");
 }
 
 static volatile uint64_t gp_count, gp_rip;
@@ -508,6 +665,9 @@ static const struct kvm_test tests[] = {
 	KVM_TEST(hw_watchpoint),
 	KVM_TEST(guest_own_debug),
 	KVM_TEST(guest_own_single_step),
+	KVM_TEST(guest_icebp),
+	KVM_TEST(guest_general_detect),
+	KVM_TEST(guest_step_sti),
 	KVM_TEST(bp_on_faulting_insn),
 	KVM_TEST(bad_flags),
 };

@@ -269,6 +269,36 @@ void mkvm_x86_debug_save(struct mkvm_x86_state *st, const u64 *db, u64 dr7,
 		d->dr6 = dr6;
 }
 
+/* DR6 bits a #DB reports beyond B0-B3 and BS (SDM Vol. 3B, "DR6"). */
+#define MKVM_DR6_BLD	BIT_ULL(11)	/* bus lock detected, active low */
+#define MKVM_DR6_BD	BIT_ULL(13)	/* general detect */
+#define MKVM_DR6_RTM	BIT_ULL(16)	/* in an RTM region, active low */
+
+/**
+ * mkvm_x86_dr6_db() - DR6 as the delivery of a #DB leaves it
+ * @dr6: DR6 before the #DB
+ * @cause: what the #DB reports, a bit set for each condition that
+ *	   occurred, laid out as VMX's exit qualification for a debug
+ *	   exception: B0-B3, BLD (11), BD (13), BS (14), RTM (16)
+ *
+ * B0-B3 name this #DB's breakpoints alone: the CPU may clear them, and
+ * clears no other bit (SDM Vol. 3B, "Debug Status Register (DR6)").  BD
+ * and BS are added to what DR6 had.  BLD and RTM read as 1 unless their
+ * condition occurred, as do the bits reserved as 1; bit 12 reads as 0.
+ *
+ * Return: the new DR6.
+ */
+u64 mkvm_x86_dr6_db(u64 dr6, u64 cause)
+{
+	const u64 active_low = MKVM_DR6_BLD | MKVM_DR6_RTM;
+
+	dr6 &= ~(u64)DR_TRAP_BITS;
+	dr6 |= MKVM_DR6_ACTIVE_LOW;
+	dr6 |= cause & (DR_TRAP_BITS | MKVM_DR6_BD | DR_STEP);
+	dr6 &= ~(cause & active_low);
+	return dr6;
+}
+
 /**
  * mkvm_x86_debug_exit() - KVM_EXIT_DEBUG for an intercepted #DB or #BP
  * @vcpu: the vCPU, its state saved into vcpu->arch
@@ -321,7 +351,7 @@ int mkvm_x86_debug_step(struct mkvm_vcpu *vcpu)
 		return mkvm_x86_debug_exit(vcpu, MKVM_DB_VECTOR,
 					   MKVM_DR6_ACTIVE_LOW | DR_STEP, dr7);
 	if (d->inject < 0) {
-		d->dr6 = (d->dr6 & ~(u64)DR_TRAP_BITS) | DR_STEP;
+		d->dr6 = mkvm_x86_dr6_db(d->dr6, DR_STEP);
 		d->inject = MKVM_DB_VECTOR;
 	}
 	return 1;

@@ -181,6 +181,7 @@ void mkvm_x86_debug_regs(const struct mkvm_x86_state *st, u64 *db, u64 *dr7);
 void mkvm_x86_debug_save(struct mkvm_x86_state *st, const u64 *db, u64 dr7,
 			 u64 dr6);
 u64 mkvm_x86_debug_entry_dr6(const struct mkvm_x86_state *st);
+u64 mkvm_x86_dr6_db(u64 dr6, u64 cause);
 int mkvm_x86_debug_exit(struct mkvm_vcpu *vcpu, u8 vector, u64 dr6, u64 dr7);
 int mkvm_x86_debug_step(struct mkvm_vcpu *vcpu);
 /* events.c */

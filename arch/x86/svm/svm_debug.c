@@ -18,6 +18,8 @@
 #define SVM_DB_VECTOR	1
 #define SVM_AC_VECTOR	17
 #define SVM_BP_VECTOR	3
+#define SVM_DR6_BD	BIT_ULL(13)	/* general detect */
+#define SVM_DR7_GD	BIT_ULL(13)	/* MOV DR raises #DB */
 
 /**
  * svm_set_exception_intercepts() - the exception intercept bitmap
@@ -96,7 +98,9 @@ void svm_debug_save(struct mkvm_vcpu *vcpu)
  * userspace's, as on KVM.  While svm_event.c steps the guest towards an
  * NMI window, the #DB is the end of that step (and the guest's own if its
  * TF was set too).  Otherwise it is the guest's: given back to it, with DR6
- * as the #DB left it in the VMCB.
+ * as the #DB left it in the VMCB.  For a general-detect #DB (DR6.BD) the
+ * CPU clears DR7.GD as it enters the handler (APM Vol. 2, "Debug-Control
+ * Register (DR7)"); the intercept came first, so that is done here.
  */
 int svm_exit_excp_db(struct mkvm_vcpu *vcpu)
 {
@@ -106,6 +110,8 @@ int svm_exit_excp_db(struct mkvm_vcpu *vcpu)
 	if (svm_nmi_step_done(vcpu))
 		return 1;
 	if (!(mkvm_x86_debug_intercepts(&vcpu->arch) & BIT(SVM_DB_VECTOR))) {
+		if (v->dr6 & SVM_DR6_BD)
+			v->dr7 &= ~SVM_DR7_GD;
 		mkvm_x86_queue_exception(vcpu, SVM_DB_VECTOR, false, 0);
 		return 1;
 	}

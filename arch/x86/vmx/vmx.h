@@ -11,16 +11,19 @@
 #include <linux/preempt.h>
 
 /*
- * Always in the exception bitmap: #AC.  A #AC that its own delivery raises
- * again (an unaligned stack with alignment checking on) is delivered again
- * and again without reaching an instruction boundary, where interrupts are
- * taken (SDM Vol. 3A, "Priority Among Concurrent Events"), and would hang
- * the physical CPU (the flaw KVM closed as CVE-2015-5307); with its bit in
- * the exception bitmap (SDM Vol. 3C, "Exception Bitmap") each is a VM exit
- * and goes back to the guest from there (vmx_exit_exception_nmi()).
+ * Always in the exception bitmap: #DB and #AC.  A #DB or #AC that its own
+ * delivery raises again (a data breakpoint on the IDT entry or the stack
+ * it pushes to; an unaligned stack with alignment checking on) is
+ * delivered again and again without reaching an instruction boundary,
+ * where interrupts are taken (SDM Vol. 3A, "Priority Among Concurrent
+ * Events"), and would hang the physical CPU (the flaws KVM closed as
+ * CVE-2015-8104 and CVE-2015-5307); with its bit in the exception bitmap
+ * (SDM Vol. 3C, "Exception Bitmap") each is a VM exit and goes back to
+ * the guest from there (vmx_exit_exception_nmi(), vmx_debug_exception()).
  */
+#define VMX_DB_VECTOR		1
 #define VMX_AC_VECTOR		17
-#define VMX_EXC_ALWAYS		BIT(VMX_AC_VECTOR)
+#define VMX_EXC_ALWAYS		(BIT(VMX_DB_VECTOR) | BIT(VMX_AC_VECTOR))
 
 /*
  * CPUID.1:ECX bit 5 announces VMX (SDM Vol. 3C, "Discovering Support for

@@ -2,7 +2,8 @@
 /*
  * VMX guest debugging: the debug registers, exception bitmap and event
  * injection that arch/x86/debug.c chooses, put into the vCPU and its VMCS,
- * and the #DB/#BP exits that end in KVM_EXIT_DEBUG.
+ * the #DB/#BP exits that end in KVM_EXIT_DEBUG, and the guest's own #DBs,
+ * given back to it.
  *
  * DR7 is in the VMCS (the "load debug controls" entry control and "save
  * debug controls" exit control, SDM Vol. 3C, "VM-Entry Controls", "VM-Exit
@@ -18,10 +19,13 @@
 #include "vmcs.h"
 #include "vmx.h"
 
-#define VMX_DB_VECTOR	1
 #define VMX_BP_VECTOR	3
 /* Pending debug exceptions, bit 14: a single-step trap (SDM Vol. 3C). */
 #define VMX_PENDING_DBG_BS	BIT(14)
+/* The exit qualification of a #DB, bit 13: general detect (BD). */
+#define VMX_DB_QUAL_BD		BIT(13)
+/* DR7.GD, bit 13: MOV DR raises #DB (SDM Vol. 3B, "Debug Control Register"). */
+#define VMX_DR7_GD		BIT(13)
 
 /**
  * vmx_debug_load() - the debug state into the vCPU (with the registers)
@@ -91,17 +95,71 @@ void vmx_debug_save(struct mkvm_vcpu *vcpu)
 			    vmx->dr6);
 }
 
+/*
+ * A #DB that is the guest's own (userspace neither single-steps nor has
+ * hardware breakpoints): given back to the guest.  The exit came before
+ * the delivery and left DR6 and DR7 alone (SDM Vol. 3C, "Exit
+ * Qualification for Debug Exceptions"), so what the delivery would have
+ * done to them is done here, then the #DB is injected:
+ *  - DR6 gets the bits the exit qualification reports (mkvm_x86_dr6_db());
+ *  - DR7.GD is cleared for a general-detect #DB, as the CPU clears it on
+ *    entering the handler (SDM Vol. 3B, "Debug Control Register (DR7)");
+ *  - ICEBP (INT1) exits as a privileged software exception with RIP on
+ *    the instruction (SDM Vol. 3C, "Exception Bitmap"; "VM-Exit
+ *    Instruction Length"): RIP moves past it, and the #DB it raises is a
+ *    trap that reports no condition in DR6;
+ *  - a single-step trap taken in an STI or MOV SS shadow: VM entry with
+ *    RFLAGS.TF set and such blocking insists on BS in the pending debug
+ *    exceptions (SDM Vol. 3C, "Checks on Guest Non-Register State"), which
+ *    a #DB exit does not record, so BS goes there.
+ * The guest gets each #DB through the host, so one that its own delivery
+ * raises again loops through VM exits, which take the host's interrupts.
+ */
+static int vmx_debug_reflect(struct mkvm_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = vcpu->be;
+	bool icebp = (vmx->exit_intr_info & VMX_INTR_TYPE) ==
+		     VMX_INTR_TYPE_PRIV_SOFT_EXC;
+	u64 cause = icebp ? 0 : vmx->exit_qual;
+	int r;
+
+	r = vmx_vmcs_get(vcpu);
+	if (r)
+		return r;
+	if (cause & VMX_DB_QUAL_BD)
+		vmcs_writel(VMCS_GUEST_DR7,
+			    vmcs_readl(VMCS_GUEST_DR7) & ~VMX_DR7_GD);
+	if (!icebp && (vmx->rflags & X86_EFLAGS_TF) &&
+	    (vmx->blocking & VMX_BLOCKING_STI_MOV_SS))
+		vmcs_writel(VMCS_GUEST_PENDING_DBG,
+			    vmcs_readl(VMCS_GUEST_PENDING_DBG) |
+			    VMX_PENDING_DBG_BS);
+	r = vmx_vmcs_put(vcpu);
+	if (r)
+		return r;
+	if (icebp) {
+		vmx->rip += vmx->insn_len;
+		vmx->clear_blocking = true;
+	}
+	vmx->dr6 = mkvm_x86_dr6_db(vmx->dr6, cause);
+	mkvm_x86_queue_exception(vcpu, VMX_DB_VECTOR, false, 0);
+	return 1;
+}
+
 /**
- * vmx_debug_exception() - a #DB or #BP exit: KVM_EXIT_DEBUG
+ * vmx_debug_exception() - a #DB or #BP exit
  * @vcpu: the vCPU
  *
- * The exception bitmap has them only while userspace debugs (#DB while
- * single-stepping or with hardware breakpoints, #BP with software ones),
- * and every such exception is userspace's then, as on KVM.  RIP is on the
- * INT3 for #BP (its length is the exit's instruction length), on the
+ * #BP is in the exception bitmap only with userspace's software
+ * breakpoints, #DB always (vmx.h, VMX_EXC_ALWAYS).  While userspace
+ * single-steps or has hardware breakpoints, every #DB is userspace's, as
+ * on KVM: KVM_EXIT_DEBUG, and so is every #BP.  Otherwise the #DB is the
+ * guest's (vmx_debug_reflect()).  For KVM_EXIT_DEBUG RIP is on the INT3
+ * for #BP (its length is the exit's instruction length), on the
  * instruction for a fault-class #DB and after it for a trap.
  *
- * Return: 0, or an errno if the VMCS cannot be read.
+ * Return: 0 to userspace, 1 to enter the guest again, or an errno if the
+ * VMCS cannot be reached.
  */
 int vmx_debug_exception(struct mkvm_vcpu *vcpu)
 {
@@ -110,6 +168,9 @@ int vmx_debug_exception(struct mkvm_vcpu *vcpu)
 	u64 dr7;
 	int r;
 
+	if (vector == VMX_DB_VECTOR &&
+	    !(mkvm_x86_debug_intercepts(&vcpu->arch) & BIT(VMX_DB_VECTOR)))
+		return vmx_debug_reflect(vcpu);
 	if (vector == VMX_BP_VECTOR) {
 		vcpu->arch.dbg.bp_len = vmx->insn_len;
 		vmx_vcpu_save_state(vcpu);
