@@ -97,10 +97,25 @@ fi
 args="--seconds $SECS --threads $THREADS"
 [ -n "$SEED" ] && args="$args --seed $SEED"
 [ -n "$MORE" ] && args="$args $MORE"
+# The fuzzer's own comment lines reach the console while it runs (its
+# --verbose rounds, a hang's stacks), so that a run the harness times out
+# still shows how far it got: Bochs runs it a hundred times more slowly.
 # shellcheck disable=SC2086 # word splitting wanted
-/tests/minikvm-fuzz $args >/tmp/fuzz.out 2>&1
+/tests/minikvm-fuzz $args >/tmp/fuzz.out 2>&1 &
+pid=$!
+shown=0
+show_new() {
+	n=$(wc -l </tmp/fuzz.out)
+	[ "$n" -gt "$shown" ] && sed -n "$((shown + 1)),${n}p" /tmp/fuzz.out | grep '^#'
+	shown=$n
+}
+while kill -0 $pid 2>/dev/null; do
+	sleep 2
+	show_new
+done
+wait $pid
 rc=$?
-grep '^#' /tmp/fuzz.out
+show_new
 if [ $rc = 0 ] && grep -q '^ok 1' /tmp/fuzz.out; then
 	echo "ok 1 fuzz $MINIKVM_DEV"
 else

@@ -1330,8 +1330,11 @@ int main(int argc, char **argv)
 		for (i = 0; i < opt.threads; i++)
 			workers[i].progress++;
 		rounds++;
-		if (opt.verbose)
-			printf("# round %u: %" PRIu64 " ioctls so far\n", rounds, total.ioctls);
+		if (opt.verbose) {
+			printf("# round %u, %.1f s: %" PRIu64 " ioctls so far\n",
+			       rounds, secs, total.ioctls);
+			fflush(stdout);
+		}
 	}
 	done = 1;
 	pthread_join(wd, NULL);
