@@ -21,6 +21,16 @@
  * guest's page tables for each byte it fetches, not assume contiguity).
  * Without KVM_CREATE_IRQCHIP there is no local APIC in the kernel: the
  * APIC page (0xfee00000) is ordinary MMIO.
+ *
+ * An access that straddles a page boundary is split there, as KVM's
+ * emulator_read_write() splits it (one fragment per page): a part in RAM is
+ * done in memory (a store's before the exit), each part in MMIO is one
+ * exit of its own gpa and length, in address order, and a load's register
+ * gets the bytes of both parts: mmio_split (RAM then MMIO with a
+ * base + index * 8 + disp operand, MMIO then RAM, MMIO on both sides,
+ * STOSQ, MOVSQ either way), mmio_split_ioapic (the part past RAM is the
+ * in-kernel I/O APIC's: no exit) and mmio_split_legacy (32-bit SIB and
+ * 16-bit BX+SI / BP+DI addressing, DS and SS bases, in protected mode).
  */
 #include <string.h>
 

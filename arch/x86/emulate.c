@@ -421,13 +421,27 @@ static unsigned int mkvm_page_part(u64 la, unsigned int len)
 	return min_t(u64, len, PAGE_SIZE - (la & ~PAGE_MASK));
 }
 
+/* Is guest-physical @gpa writable RAM (a slot, not read-only)? */
+static bool mkvm_gpa_writable(struct mkvm_vm *vm, u64 gpa)
+{
+	struct mkvm_memslot *slot;
+	bool ok;
+
+	mutex_lock(&vm->slots_lock);
+	slot = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
+	ok = slot && !(slot->flags & KVM_MEM_READONLY);
+	mutex_unlock(&vm->slots_lock);
+	return ok;
+}
+
 /*
  * MOVS with one side MMIO: which side the faulting address @gpa is on.  If
  * it is in ES:rDI's element (on either page of it), the guest writes MMIO
  * with data read now from seg:rSI into @p->data; else it reads MMIO and the
  * data goes to ES:rDI at completion.  Return: the linear address of the
  * MMIO side's element, or -EFAULT in @err (a page that does not translate,
- * or a source that is not RAM).
+ * or the other side not RAM: both sides MMIO, which KVM's emulator would
+ * do as a read exit then a write exit, is not emulated).
  */
 static u64 mkvm_movs_side(struct mkvm_vcpu *vcpu, struct mkvm_x86_pending *p,
 			  u64 gpa, int *err)
@@ -445,16 +459,18 @@ static u64 mkvm_movs_side(struct mkvm_vcpu *vcpu, struct mkvm_x86_pending *p,
 	*err = -EFAULT;
 	if (mkvm_gva_to_gpa(vcpu, dst, &d0))
 		return 0;
-	insn->is_write = gpa - d0 < n;
-	if (!insn->is_write && n < insn->size) {
-		if (mkvm_gva_to_gpa(vcpu, mkvm_linear_trunc(vcpu, dst + n),
-				    &d1))
-			return 0;
-		insn->is_write = gpa - d1 < insn->size - n;
-	}
+	d1 = d0;
+	if (n < insn->size &&
+	    mkvm_gva_to_gpa(vcpu, mkvm_linear_trunc(vcpu, dst + n), &d1))
+		return 0;
+	insn->is_write = gpa - d0 < n || (n < insn->size &&
+					  gpa - d1 < insn->size - n);
 	insn->is_read = !insn->is_write;
 	if (insn->is_write &&
 	    mkvm_guest_linear_rw(vcpu, src, p->data, insn->size, false))
+		return 0;
+	if (insn->is_read && (!mkvm_gpa_writable(vcpu->vm, d0) ||
+			      !mkvm_gpa_writable(vcpu->vm, d1)))
 		return 0;
 	*err = 0;
 	return insn->is_write ? dst : src;
