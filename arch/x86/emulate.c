@@ -491,7 +491,10 @@ static u64 mkvm_movs_side(struct mkvm_vcpu *vcpu, struct mkvm_x86_pending *p,
  * whose offset is that of the faulting @gpa takes @gpa, as KVM does with
  * the address of the fault (emulator_read_write_onepage()); string
  * instructions always walk (KVM walks for REP ones, their fault being only
- * the first element's).  A page the walk does not find (the guest changed
+ * the first element's).  An operand that is not where the fault says (no
+ * page has the fault's offset: a decoder error, or a fault on the guest's
+ * own page tables) is done where the walk says, as in KVM, whose emulator
+ * trusts its own walk.  A page the walk does not find (the guest changed
  * its tables since the fault) is -EFAULT and the caller reports
  * KVM_EXIT_INTERNAL_ERROR, where KVM would inject the #PF: a difference only
  * a guest racing its own page tables sees.  Both walks happen before any
