@@ -77,8 +77,15 @@ long mkvm_vcpu_ioctl_run(struct mkvm_vcpu *vcpu)
 	    mkvm_lapic_uninitialized(vcpu))
 		mkvm_vcpu_sync_arch(vcpu);
 	r = mkvm_x86_complete_exit(vcpu);
-	if (r)
+	if (r < 0)
 		return r;
+	/* The access's next MMIO fragment, for userspace (as KVM). */
+	if (r > 0) {
+		trace_minikvm_userspace_exit(vcpu->id, run->exit_reason);
+		mkvm_stat_user_exit(vcpu);
+		mkvm_run_post(vcpu);
+		return 0;
+	}
 	/* ... with its single-step trap (arch/x86/debug.c). */
 	if (stepped && !mkvm_x86_debug_step(vcpu)) {
 		trace_minikvm_userspace_exit(vcpu->id, run->exit_reason);

@@ -21,6 +21,16 @@
  * guest's page tables for each byte it fetches, not assume contiguity).
  * Without KVM_CREATE_IRQCHIP there is no local APIC in the kernel: the
  * APIC page (0xfee00000) is ordinary MMIO.
+ *
+ * An access that straddles a page boundary is split there, as KVM's
+ * emulator_read_write() splits it (one fragment per page): a part in RAM is
+ * done in memory (a store's before the exit), each part in MMIO is one
+ * exit of its own gpa and length, in address order, and a load's register
+ * gets the bytes of both parts: mmio_split (RAM then MMIO with a
+ * base + index * 8 + disp operand, MMIO then RAM, MMIO on both sides,
+ * STOSQ, MOVSQ either way), mmio_split_ioapic (the part past RAM is the
+ * in-kernel I/O APIC's: no exit) and mmio_split_legacy (32-bit SIB and
+ * 16-bit BX+SI / BP+DI addressing, DS and SS bases, in protected mode).
  */
 #include <string.h>
 
@@ -387,12 +397,254 @@ static void apic_page_is_mmio(void)
 	kvm_vm_free(vm);
 }
 
+/* --- accesses that straddle a page boundary (split as KVM splits them) --- */
+
+#define PG		PAGE_SIZE_4K
+#define LO_RAM		(MMIO_GPA - PG)		/* RAM, slot 2; MMIO after it */
+#define HI_RAM		(MMIO_GPA + 2 * PG)	/* RAM, slot 3; MMIO before it */
+#define LO_SLOT		2
+#define HI_SLOT		3
+#define IOAPIC_GPA	0xfec00000ULL
+#define IOAPIC_RAM	(IOAPIC_GPA - PG)	/* RAM, slot 2, below the I/O APIC */
+
+/* Runs to the next exit: KVM_EXIT_MMIO at @gpa of @len; serves a read. */
+static void expect_mmio_at(struct kvm_vcpu *vcpu, uint64_t gpa, uint8_t len,
+			   bool is_write, uint64_t data)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t got = 0;
+
+	vcpu_run(vcpu);
+	if (run->exit_reason == KVM_EXIT_IO) {
+		struct ucall uc;
+
+		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+			REPORT_GUEST_ASSERT(vcpu, uc);
+	}
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
+	TEST_ASSERT(run->mmio.phys_addr == gpa && run->mmio.len == len &&
+		    run->mmio.is_write == is_write,
+		    "exit at 0x%llx len %u %s, expected 0x%llx len %u %s",
+		    run->mmio.phys_addr, run->mmio.len,
+		    run->mmio.is_write ? "write" : "read",
+		    (unsigned long long)gpa, len, is_write ? "write" : "read");
+	if (is_write) {
+		memcpy(&got, run->mmio.data, len);
+		TEST_ASSERT_EQ(got, data);
+	} else {
+		memcpy(run->mmio.data, &data, len);
+	}
+}
+
+static uint64_t split_movs_var;
+
+/*
+ * RAM then MMIO, MMIO then RAM, MMIO on both sides: stores, and loads whose
+ * register gets the bytes of both pages; STOS and MOVS elements likewise.
+ * The host side (mmio_split()) lists the exits.
+ */
+static void guest_split(void)
+{
+	uint64_t v, rdi, rsi;
+
+	/* 8 bytes at LO_RAM + 0xffd (base + index * 8 + disp): 3 + 5. */
+	asm volatile("movq %0, 0x10(%1,%2,8)"
+		     : : "a"(0x1122334455667788ULL), "b"(LO_RAM + 0x105),
+		       "c"(0x1ddULL) : "memory");
+	GUEST_ASSERT_EQ(*(volatile uint32_t *)(LO_RAM + 0xffc) >> 8, 0x667788);
+	asm volatile("movq 0x10(%1,%2,8), %0"
+		     : "=d"(v) : "b"(LO_RAM + 0x105), "c"(0x1ddULL) : "memory");
+	GUEST_ASSERT_EQ(v, 0xa1a2a3a4a5667788ULL);
+
+	/* 8 bytes at HI_RAM - 2: 2 in MMIO, then 6 in RAM. */
+	*(volatile uint64_t *)(HI_RAM - 2) = 0x1122334455667788ULL;
+	GUEST_ASSERT_EQ(*(volatile uint64_t *)HI_RAM, 0x112233445566ULL);
+	v = *(volatile uint64_t *)(HI_RAM - 2);
+	GUEST_ASSERT_EQ(v, 0x112233445566b1b2ULL);
+
+	/* Both pages MMIO: a store of 2 + 2 bytes, a load of 3 + 5. */
+	*(volatile uint32_t *)(MMIO_GPA + PG - 2) = 0x11223344;
+	v = *(volatile uint64_t *)(MMIO_GPA + PG - 3);
+	GUEST_ASSERT_EQ(v, 0xd1d2d3d4d5c1c2c3ULL);
+
+	/* STOSQ at LO_RAM + 0xffc: 4 + 4. */
+	rdi = LO_RAM + 0xffc;
+	asm volatile("stosq" : "+D"(rdi) : "a"(0x0102030405060708ULL)
+		     : "memory");
+	GUEST_ASSERT_EQ(rdi, MMIO_GPA + 4);
+	GUEST_ASSERT_EQ(*(volatile uint32_t *)(LO_RAM + 0xffc), 0x05060708);
+
+	/* MOVSQ from RAM to LO_RAM + 0xffe: 2 + 6. */
+	split_movs_var = 0x8877665544332211ULL;
+	rdi = LO_RAM + 0xffe;
+	rsi = (uint64_t)&split_movs_var;
+	asm volatile("movsq" : "+D"(rdi), "+S"(rsi) : : "memory");
+	GUEST_ASSERT_EQ(rdi, MMIO_GPA + 6);
+	GUEST_ASSERT_EQ(*(volatile uint16_t *)(LO_RAM + 0xffe), 0x2211);
+
+	/* MOVSQ from HI_RAM - 4 (4 MMIO + 4 RAM) to RAM. */
+	rdi = (uint64_t)&split_movs_var;
+	rsi = HI_RAM - 4;
+	asm volatile("movsq" : "+D"(rdi), "+S"(rsi) : : "memory");
+	GUEST_ASSERT_EQ(rsi, HI_RAM + 4);
+	GUEST_ASSERT_EQ(split_movs_var, 0x33445566e1e2e3e4ULL);
+	GUEST_DONE();
+}
+
+static void mmio_split(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_split);
+	struct kvm_mem_region *hi;
+
+	vm_userspace_mem_region_add(vm, LO_SLOT, 0, LO_RAM, PG);
+	hi = vm_userspace_mem_region_add(vm, HI_SLOT, 0, HI_RAM, PG);
+	virt_map(vm, LO_RAM, LO_RAM, 4 * PG);
+
+	/* RAM then MMIO: the 5 bytes past the boundary, each way. */
+	expect_mmio_at(vcpu, MMIO_GPA, 5, true, 0x1122334455ULL);
+	expect_mmio_at(vcpu, MMIO_GPA, 5, false, 0xa1a2a3a4a5ULL);
+	/* MMIO then RAM: the RAM part is written before the exit. */
+	expect_mmio_at(vcpu, HI_RAM - 2, 2, true, 0x7788);
+	TEST_ASSERT_EQ(*(uint64_t *)hi->host_mem, 0x112233445566ULL);
+	expect_mmio_at(vcpu, HI_RAM - 2, 2, false, 0xb1b2);
+	/* Both MMIO: one exit per page, in order. */
+	expect_mmio_at(vcpu, MMIO_GPA + PG - 2, 2, true, 0x3344);
+	expect_mmio_at(vcpu, MMIO_GPA + PG, 2, true, 0x1122);
+	expect_mmio_at(vcpu, MMIO_GPA + PG - 3, 3, false, 0xc1c2c3);
+	expect_mmio_at(vcpu, MMIO_GPA + PG, 5, false, 0xd1d2d3d4d5ULL);
+	/* STOS, MOVS to MMIO, MOVS from MMIO. */
+	expect_mmio_at(vcpu, MMIO_GPA, 4, true, 0x01020304);
+	expect_mmio_at(vcpu, MMIO_GPA, 6, true, 0x887766554433ULL);
+	expect_mmio_at(vcpu, HI_RAM - 4, 4, false, 0xe1e2e3e4);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/*
+ * With KVM_CREATE_IRQCHIP, the part past the boundary is the in-kernel
+ * I/O APIC's: no exit.  Its IOREGSEL (offset 0) keeps the low byte written.
+ */
+static void guest_split_ioapic(void)
+{
+	volatile uint64_t *p = (volatile uint64_t *)(IOAPIC_GPA - 4);
+
+	*p = 0x000000ab55667788ULL;
+	GUEST_ASSERT_EQ(*(volatile uint32_t *)(IOAPIC_GPA - 4), 0x55667788);
+	GUEST_ASSERT_EQ(*(volatile uint32_t *)IOAPIC_GPA, 0xab);
+	GUEST_ASSERT_EQ(*p, 0xab55667788ULL);
+	GUEST_DONE();
+}
+
+static void mmio_split_ioapic(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create();
+
+	vm_userspace_mem_region_add(vm, 0, 0, 0, GUEST_MEM_SIZE);
+	kvm_vm_elf_load(vm, "/proc/self/exe");
+	vm_init_long_mode(vm);
+	vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	vcpu = vm_vcpu_add_long_mode(vm, 0, guest_split_ioapic);
+	vm_userspace_mem_region_add(vm, LO_SLOT, 0, IOAPIC_RAM, PG);
+	virt_map(vm, IOAPIC_RAM, IOAPIC_RAM, 2 * PG);
+	vcpu_run_expect_done(vcpu);
+	kvm_vm_free(vm);
+}
+
+/*
+ * The same split from 32-bit and 16-bit protected mode (x86_modes.c: no
+ * paging, slot 0 ends at 4 MiB, MMIO above): the effective address of
+ * 32-bit base + index * scale + disp8 and of the 16-bit forms, plus the
+ * segment's base (DS, or SS for a BP base), locates the bytes.
+ */
+#define LEGACY_CODE	0x8000
+#define LEGACY_MMIO	0x400000ULL
+
+static const uint8_t split32_code[] = {
+	0x89, 0x44, 0x8b, 0xf0,		/* mov %eax,-0x10(%ebx,%ecx,4) */
+	0x8b, 0x54, 0x8b, 0xf0,		/* mov -0x10(%ebx,%ecx,4),%edx */
+	0x89, 0x86, 0xfe, 0x0f, 0x00, 0x00, /* mov %eax,0xffe(%esi) */
+	0x8b, 0xbe, 0xfd, 0x0f, 0x00, 0x00, /* mov 0xffd(%esi),%edi */
+	0xf4,				/* hlt */
+};
+
+static const uint8_t split16_code[] = {
+	0x66, 0x89, 0x00,		/* mov %eax,(%bx,%si) */
+	0x66, 0x8b, 0x08,		/* mov (%bx,%si),%ecx */
+	0x66, 0x89, 0x4b, 0x10,		/* mov %ecx,0x10(%bp,%di) */
+	0xf4,				/* hlt */
+};
+
+static void mmio_split_legacy(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct kvm_vm *vm;
+
+	/* 32-bit: 0x3ff002 + 0x403 * 4 - 0x10 = 0x3ffffe, 2 + 2 bytes. */
+	vm = vm_create_with_code(&vcpu, X86_MODE_PROT32, LEGACY_CODE,
+				 split32_code, sizeof(split32_code));
+	vcpu_regs_get(vcpu, &regs);
+	regs.rax = 0x11223344;
+	regs.rbx = 0x3ff002;
+	regs.rcx = 0x403;
+	regs.rsi = LEGACY_MMIO;
+	vcpu_regs_set(vcpu, &regs);
+	expect_mmio_at(vcpu, LEGACY_MMIO, 2, true, 0x1122);
+	TEST_ASSERT_EQ(*(uint16_t *)addr_gpa2hva(vm, LEGACY_MMIO - 2), 0x3344);
+	expect_mmio_at(vcpu, LEGACY_MMIO, 2, false, 0xbeef);
+	expect_mmio_at(vcpu, LEGACY_MMIO + 0xffe, 2, true, 0x3344);
+	expect_mmio_at(vcpu, LEGACY_MMIO + PG, 2, true, 0x1122);
+	expect_mmio_at(vcpu, LEGACY_MMIO + 0xffd, 3, false, 0xaabbcc);
+	expect_mmio_at(vcpu, LEGACY_MMIO + PG, 1, false, 0xdd);
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_HLT);
+	vcpu_regs_get(vcpu, &regs);
+	TEST_ASSERT_EQ(regs.rdx, 0xbeef3344);
+	TEST_ASSERT_EQ(regs.rdi, 0xddaabbcc);
+	TEST_ASSERT_EQ(regs.rip, LEGACY_CODE + sizeof(split32_code));
+	kvm_vm_free(vm);
+
+	/*
+	 * 16-bit: DS base 0x3f8000 + BX 0x7ff0 + SI 0xe, and SS base
+	 * 0x3f7000 + BP 0x8fe0 + DI 0xe + 0x10: both 0x3ffffe.
+	 */
+	vm = vm_create_with_code(&vcpu, X86_MODE_PROT16, LEGACY_CODE,
+				 split16_code, sizeof(split16_code));
+	vcpu_sregs_get(vcpu, &sregs);
+	sregs.ds.base = 0x3f8000;
+	sregs.ss.base = 0x3f7000;
+	vcpu_sregs_set(vcpu, &sregs);
+	vcpu_regs_get(vcpu, &regs);
+	regs.rax = 0x11223344;
+	regs.rbx = 0x7ff0;
+	regs.rsi = 0xe;
+	regs.rbp = 0x8fe0;
+	regs.rdi = 0xe;
+	vcpu_regs_set(vcpu, &regs);
+	expect_mmio_at(vcpu, LEGACY_MMIO, 2, true, 0x1122);
+	TEST_ASSERT_EQ(*(uint16_t *)addr_gpa2hva(vm, LEGACY_MMIO - 2), 0x3344);
+	expect_mmio_at(vcpu, LEGACY_MMIO, 2, false, 0xbeef);
+	expect_mmio_at(vcpu, LEGACY_MMIO, 2, true, 0xbeef);
+	vcpu_run(vcpu);
+	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_HLT);
+	vcpu_regs_get(vcpu, &regs);
+	TEST_ASSERT_EQ(regs.rcx, 0xbeef3344);
+	TEST_ASSERT_EQ(regs.rip, LEGACY_CODE + sizeof(split16_code));
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(mmio_forms),
 	KVM_TEST(mmio_rep_string),
 	KVM_TEST(insn_across_pages),
 	KVM_TEST(apic_page_is_mmio),
 	KVM_TEST(readonly_slot_writes),
+	KVM_TEST(mmio_split),
+	KVM_TEST(mmio_split_ioapic),
+	KVM_TEST(mmio_split_legacy),
 };
 
 int main(int argc, char **argv)

@@ -2,11 +2,13 @@
 /*
  * Decoder of the x86 instructions that reach MMIO, for KVM_EXIT_MMIO.
  *
- * The hardware reports the faulting guest-physical address, so the decoder
- * computes no effective address: it parses prefixes, opcode, ModRM, SIB,
- * displacement and immediate only to learn the instruction's length, the
- * width and direction of the access and the register or immediate that
- * supplies or receives the data.
+ * The hardware reports the faulting guest-physical address, but not where
+ * the operand starts: the decoder parses prefixes, opcode, ModRM, SIB,
+ * displacement and immediate to learn the instruction's length, the width
+ * and direction of the access, the register or immediate that supplies or
+ * receives the data, and the parts of the operand's effective address, from
+ * which mkvm_insn_ea() computes it (emulate.c splits an access that
+ * straddles a page boundary with it).
  *
  * Context: any; pure functions of their arguments, no allocation, no global
  * state.  Built into the kernel module and into a userspace unit test.
@@ -35,7 +37,7 @@
 #define REX_BASE		0x40
 #define REX_W			0x08	/* 64-bit operand size */
 #define REX_R			0x04	/* extends ModRM.reg */
-#define REX_X			0x02	/* extends SIB.index: no effect here */
+#define REX_X			0x02	/* extends SIB.index */
 #define REX_B			0x01	/* extends ModRM.rm and SIB.base */
 
 #define OPCODE_ESCAPE		0x0f	/* two-byte opcode map */
@@ -169,61 +171,105 @@ static void set_sizes(struct decoder *d, struct mkvm_insn *insn)
 }
 
 /*
+ * The base and index of the 16-bit addressing forms, by ModRM r/m (SDM Vol.
+ * 2A, Table "16-Bit Addressing Forms with the ModR/M Byte").
+ */
+static const u8 ea16_base[8] = {
+	MKVM_RBX, MKVM_RBX, MKVM_RBP, MKVM_RBP,
+	MKVM_RSI, MKVM_RDI, MKVM_RBP, MKVM_RBX,
+};
+
+static const u8 ea16_index[8] = {
+	MKVM_RSI, MKVM_RDI, MKVM_RSI, MKVM_RDI,
+	MKVM_EA_NONE, MKVM_EA_NONE, MKVM_EA_NONE, MKVM_EA_NONE,
+};
+
+/* A displacement of @n bytes (0, 1, 2 or 4), sign-extended into @disp. */
+static int fetch_disp(struct decoder *d, unsigned int n, s64 *disp)
+{
+	u64 val;
+	int ret;
+
+	ret = fetch(d, n, &val);
+	if (ret)
+		return ret;
+	*disp = n ? (s64)(val << (64 - 8 * n)) >> (64 - 8 * n) : 0;
+	return 0;
+}
+
+/*
  * Parse ModRM, SIB and displacement of an instruction whose r/m operand
  * must be memory; return ModRM.reg extended by REX.R in @reg, and set the
- * operand's segment.  Register forms (mod 11b) touch no memory: -EOPNOTSUPP.
+ * operand's segment and effective-address parts.  Register forms (mod 11b)
+ * touch no memory: -EOPNOTSUPP.
  *
- * 16-bit addressing: SDM Vol. 2A, Table "16-Bit Addressing Forms with the
- * ModR/M Byte": mod 00 r/m 110 is disp16 alone; BP-based forms default to
- * SS.  32/64-bit addressing: Tables "32-Bit Addressing Forms with the ModR/M
- * Byte" and "... with the SIB Byte": r/m 100 brings a SIB byte; a base of
- * 101 with mod 00 means disp32 and no base (RIP-relative when it is ModRM's
- * r/m in 64-bit mode).  REX.B plays no part in those two special cases
- * ("Special Cases of REX Encodings"), so R12 needs a SIB and R13 a
- * displacement.  rSP/rBP bases default to SS (SDM Vol. 1, "Default Segment
- * Selection Rules").
+ * 16-bit addressing: SDM Vol. 2A, 2.1.5 "Addressing-Mode Encoding of ModR/M
+ * and SIB Bytes", Table "16-Bit Addressing Forms with the ModR/M Byte":
+ * mod 00 r/m 110 is disp16 alone; BP-based forms default to SS.  32/64-bit
+ * addressing: Tables "32-Bit Addressing Forms with the ModR/M Byte" and
+ * "... with the SIB Byte": r/m 100 brings a SIB byte; a SIB index of 100
+ * (without REX.X) is no index; a base of 101 with mod 00 means disp32 and
+ * no base (RIP-relative when it is ModRM's r/m in 64-bit mode, 2.2.1.6
+ * "RIP-Relative Addressing").  REX.B plays no part in those two special
+ * cases ("Special Cases of REX Encodings"), so R12 needs a SIB and R13 a
+ * displacement; REX.X extends the index, REX.B the base.  rSP/rBP bases
+ * default to SS (SDM Vol. 1, "Default Segment Selection Rules").
  */
 static int decode_modrm(struct decoder *d, struct mkvm_insn *insn, u8 *reg)
 {
-	u8 modrm, mod, base, sib;
+	u8 modrm, mod, rm, base, sib;
 	unsigned int disp;
 	u8 def_seg = MKVM_SEG_DS;
-	u64 skipped;
 	int ret;
 
 	ret = fetch_byte(d, &modrm);
 	if (ret)
 		return ret;
 	mod = modrm >> 6;
-	base = modrm & 7;
+	rm = modrm & 7;
 	*reg = ((modrm >> 3) & 7) | (d->rex & REX_R ? 8 : 0);
 	if (mod == 3)
 		return -EOPNOTSUPP;
 
+	insn->ea_base = MKVM_EA_NONE;
+	insn->ea_index = MKVM_EA_NONE;
+	insn->ea_scale = 1;
 	if (insn->addr_size == 2) {
-		if (mod == 0 && base == 6)
+		if (mod == 0 && rm == 6) {
 			disp = 2;
-		else
+		} else {
 			disp = mod == 2 ? 2 : mod;
-		if (base == 2 || base == 3 || (base == 6 && mod != 0))
+			insn->ea_base = ea16_base[rm];
+			insn->ea_index = ea16_index[rm];
+		}
+		if (rm == 2 || rm == 3 || (rm == 6 && mod != 0))
 			def_seg = MKVM_SEG_SS;
 	} else {
-		if (base == 4) {
+		base = rm;
+		if (rm == 4) {
+			u8 index;
+
 			ret = fetch_byte(d, &sib);
 			if (ret)
 				return ret;
 			base = sib & 7;
+			index = ((sib >> 3) & 7) | (d->rex & REX_X ? 8 : 0);
+			if (index != MKVM_RSP)
+				insn->ea_index = index;
+			insn->ea_scale = 1 << (sib >> 6);
 		}
 		if (mod == 0 && base == 5) {
 			disp = 4;
+			insn->ea_rip = rm == 5 && d->mode == MKVM_MODE_64;
 		} else {
 			disp = mod == 2 ? 4 : mod;
+			insn->ea_base = base | (d->rex & REX_B ? 8 : 0);
 			if (!(d->rex & REX_B) && (base == 4 || base == 5))
 				def_seg = MKVM_SEG_SS;
 		}
 	}
 	insn->seg = d->seg < 0 ? def_seg : d->seg;
-	return fetch(d, disp, &skipped);
+	return fetch_disp(d, disp, &insn->ea_disp);
 }
 
 /*
@@ -301,6 +347,7 @@ static int decode_mov_moffs(struct decoder *d, struct mkvm_insn *insn,
 	ret = fetch(d, insn->addr_size, &moffs);
 	if (ret)
 		return ret;
+	insn->ea_disp = moffs;
 	insn->size = opcode & 1 ? d->opsize : 1;
 	insn->op = opcode & 2 ? MKVM_INSN_STORE_REG : MKVM_INSN_LOAD;
 	insn->reg = MKVM_RAX;
@@ -452,7 +499,10 @@ int mkvm_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
 	if (mode != MKVM_MODE_16 && mode != MKVM_MODE_32 &&
 	    mode != MKVM_MODE_64)
 		return -EINVAL;
-	*insn = (struct mkvm_insn){ 0 };
+	*insn = (struct mkvm_insn){
+		.ea_base = MKVM_EA_NONE, .ea_index = MKVM_EA_NONE,
+		.ea_scale = 1,
+	};
 
 	ret = decode_prefixes(&d, &opcode);
 	if (ret)
@@ -547,6 +597,48 @@ u64 mkvm_insn_store_value(const struct mkvm_insn *insn,
 	default:
 		return 0;
 	}
+}
+
+/**
+ * mkvm_insn_ea() - the effective address of the instruction's memory operand
+ * @insn: a decoded instruction
+ * @gprs: the guest's registers, indexed by enum mkvm_gpr
+ * @rip: the instruction's RIP (its first prefix); RIP-relative addressing
+ *	adds the displacement to the next instruction's, @rip + @insn->len
+ *
+ * Base + index * scale + displacement, or the moffs offset, as the ModRM
+ * and SIB bytes say (SDM Vol. 2A, 2.1.5 "Addressing-Mode Encoding of ModR/M
+ * and SIB Bytes"; Vol. 1, 3.7.5 "Specifying an Offset"); for STOS, rDI; for
+ * MOVS, rSI, the source that @insn->seg names.  The sum wraps at the
+ * address size (Vol. 1, 3.3.7 "Address Calculations in 64-Bit Mode": a
+ * 32-bit or 16-bit address is truncated, the 16-bit forms adding 16-bit
+ * registers).  Not the linear address: the segment base is the caller's.
+ *
+ * Return: the effective address, zero-extended from @insn->addr_size bytes.
+ */
+u64 mkvm_insn_ea(const struct mkvm_insn *insn,
+		 const u64 gprs[MKVM_NR_GPRS], u64 rip)
+{
+	u64 ea;
+
+	switch (insn->op) {
+	case MKVM_INSN_STOS:
+		ea = gprs[MKVM_RDI];
+		break;
+	case MKVM_INSN_MOVS:
+		ea = gprs[MKVM_RSI];
+		break;
+	default:
+		ea = insn->ea_disp;
+		if (insn->ea_rip)
+			ea += rip + insn->len;
+		if (insn->ea_base < MKVM_NR_GPRS)
+			ea += gprs[insn->ea_base];
+		if (insn->ea_index < MKVM_NR_GPRS)
+			ea += gprs[insn->ea_index] * insn->ea_scale;
+		break;
+	}
+	return low_bytes(ea, insn->addr_size);
 }
 
 /**

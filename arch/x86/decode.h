@@ -4,7 +4,9 @@
  * SVM backends: it reads the bytes of the guest instruction that touched
  * MMIO (a nested-paging fault outside every memory slot, or a write to a
  * read-only slot) and says what the access was: its width, its direction,
- * the register or immediate involved and the instruction length.
+ * the register or immediate involved, the instruction length, and the
+ * parts of the memory operand's effective address (mkvm_insn_ea()), which
+ * locates the operand's bytes when they straddle a page boundary.
  *
  * Only the moves a guest uses to reach device registers are known: MOV in
  * its memory forms, MOVZX, MOVSX, MOVSXD, MOVNTI, STOS and MOVS.  Anything
@@ -51,6 +53,9 @@ enum mkvm_seg {
 	MKVM_SEG_DS, MKVM_SEG_FS, MKVM_SEG_GS,
 };
 
+/* No base or index register in the effective address. */
+#define MKVM_EA_NONE		0xff
+
 /* What the instruction does with its memory operand. */
 enum mkvm_insn_op {
 	MKVM_INSN_LOAD,		/* MOV/MOVZX/MOVSX/MOVSXD reg <- [mem] */
@@ -82,6 +87,13 @@ enum mkvm_insn_op {
  *	or the default (SS for a rBP/rSP base, else DS); ES for STOS; for MOVS
  *	the source's, the destination's being ES
  * @imm: STORE_IMM: the value stored, zero-extended from @size bytes
+ * @ea_base: base register of a ModRM operand, enum mkvm_gpr, or
+ *	MKVM_EA_NONE (disp only, RIP-relative, moffs, string instructions)
+ * @ea_index: index register, enum mkvm_gpr, or MKVM_EA_NONE
+ * @ea_scale: what @ea_index is multiplied by: 1, 2, 4 or 8
+ * @ea_rip: RIP-relative (64-bit mode, ModRM mod 00 r/m 101): the
+ *	displacement is added to the next instruction's RIP
+ * @ea_disp: displacement, sign-extended; a moffs offset, zero-extended
  */
 struct mkvm_insn {
 	u8 len;
@@ -97,6 +109,11 @@ struct mkvm_insn {
 	bool rep;
 	u8 seg;
 	u64 imm;
+	u8 ea_base;
+	u8 ea_index;
+	u8 ea_scale;
+	bool ea_rip;
+	s64 ea_disp;
 };
 
 int mkvm_decode(const u8 *bytes, unsigned int avail, unsigned int mode,
@@ -105,6 +122,8 @@ int mkvm_decode_mov_to_cr(const u8 *bytes, unsigned int avail,
 			  unsigned int mode, u8 *cr, u8 *gpr, u8 *len);
 u64 mkvm_insn_store_value(const struct mkvm_insn *insn,
 			  const u64 gprs[MKVM_NR_GPRS]);
+u64 mkvm_insn_ea(const struct mkvm_insn *insn,
+		 const u64 gprs[MKVM_NR_GPRS], u64 rip);
 void mkvm_insn_complete_load(const struct mkvm_insn *insn,
 			     u64 gprs[MKVM_NR_GPRS], u64 data);
 

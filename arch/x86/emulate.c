@@ -341,31 +341,6 @@ int mkvm_x86_string_io(struct mkvm_vcpu *vcpu, u16 port, u8 size, bool in,
 	return mkvm_x86_pio_in_kernel_saved(vcpu);
 }
 
-/*
- * MOVS with one side MMIO: if ES:rDI is the faulting address the guest
- * writes MMIO with data read now from seg:rSI; else it reads MMIO and the
- * data goes to ES:rDI at completion.  Return: 0 or -EFAULT.
- */
-static int mkvm_movs_side(struct mkvm_vcpu *vcpu, struct mkvm_insn *insn,
-			  u64 gpa, u64 *val)
-{
-	struct kvm_regs *r = &vcpu->arch.regs;
-	u64 mask = mkvm_addr_mask(insn->addr_size);
-	u64 dst;
-
-	if (mkvm_gva_to_gpa(vcpu, mkvm_linear(vcpu, MKVM_SEG_ES,
-					      r->rdi & mask), &dst))
-		return -EFAULT;
-	insn->is_write = dst == gpa;
-	insn->is_read = !insn->is_write;
-	*val = 0;
-	if (insn->is_write)
-		return mkvm_guest_linear_rw(vcpu, mkvm_linear(vcpu, insn->seg,
-							      r->rsi & mask),
-					    val, insn->size, false);
-	return 0;
-}
-
 /* Up to 15 instruction bytes at CS:RIP, as many as are readable. */
 static unsigned int mkvm_fetch_insn(struct mkvm_vcpu *vcpu, u8 *bytes)
 {
@@ -434,6 +409,164 @@ int mkvm_x86_write_cr4(struct mkvm_vcpu *vcpu, int gpr, unsigned int len,
 	return 1;
 }
 
+/* A linear address as the mode forms it: 32 bits outside 64-bit mode. */
+static u64 mkvm_linear_trunc(struct mkvm_vcpu *vcpu, u64 la)
+{
+	return mkvm_cpu_mode(&vcpu->arch.sregs) == MKVM_MODE_64 ? la : (u32)la;
+}
+
+/* How many of the @len bytes at linear address @la lie in @la's page. */
+static unsigned int mkvm_page_part(u64 la, unsigned int len)
+{
+	return min_t(u64, len, PAGE_SIZE - (la & ~PAGE_MASK));
+}
+
+/* Is guest-physical @gpa writable RAM (a slot, not read-only)? */
+static bool mkvm_gpa_writable(struct mkvm_vm *vm, u64 gpa)
+{
+	struct mkvm_memslot *slot;
+	bool ok;
+
+	mutex_lock(&vm->slots_lock);
+	slot = mkvm_gfn_to_slot(vm, gpa >> PAGE_SHIFT);
+	ok = slot && !(slot->flags & KVM_MEM_READONLY);
+	mutex_unlock(&vm->slots_lock);
+	return ok;
+}
+
+/*
+ * MOVS with one side MMIO: which side the faulting address @gpa is on.  If
+ * it is in ES:rDI's element (on either page of it), the guest writes MMIO
+ * with data read now from seg:rSI into @p->data; else it reads MMIO and the
+ * data goes to ES:rDI at completion.  Return: the linear address of the
+ * MMIO side's element, or -EFAULT in @err (a page that does not translate,
+ * or the other side not RAM: both sides MMIO, which KVM's emulator would
+ * do as a read exit then a write exit, is not emulated).
+ */
+static u64 mkvm_movs_side(struct mkvm_vcpu *vcpu, struct mkvm_x86_pending *p,
+			  u64 gpa, int *err)
+{
+	struct mkvm_insn *insn = &p->insn;
+	struct kvm_regs *r = &vcpu->arch.regs;
+	u64 mask = mkvm_addr_mask(insn->addr_size);
+	u64 dst = mkvm_linear_trunc(vcpu, mkvm_linear(vcpu, MKVM_SEG_ES,
+						      r->rdi & mask));
+	u64 src = mkvm_linear_trunc(vcpu, mkvm_linear(vcpu, insn->seg,
+						      r->rsi & mask));
+	unsigned int n = mkvm_page_part(dst, insn->size);
+	u64 d0, d1;
+
+	*err = -EFAULT;
+	if (mkvm_gva_to_gpa(vcpu, dst, &d0))
+		return 0;
+	d1 = d0;
+	if (n < insn->size &&
+	    mkvm_gva_to_gpa(vcpu, mkvm_linear_trunc(vcpu, dst + n), &d1))
+		return 0;
+	insn->is_write = gpa - d0 < n || (n < insn->size &&
+					  gpa - d1 < insn->size - n);
+	insn->is_read = !insn->is_write;
+	if (insn->is_write &&
+	    mkvm_guest_linear_rw(vcpu, src, p->data, insn->size, false))
+		return 0;
+	if (insn->is_read && (!mkvm_gpa_writable(vcpu->vm, d0) ||
+			      !mkvm_gpa_writable(vcpu->vm, d1)))
+		return 0;
+	*err = 0;
+	return insn->is_write ? dst : src;
+}
+
+/*
+ * Split the MMIO access of @p->insn at linear address @la page by page, as
+ * KVM's emulator_read_write() does (x86.c, one fragment per page, at most
+ * two here: an operand is at most 8 bytes): each page's part is done in
+ * guest memory if a slot takes it (a read, or a write to a writable slot),
+ * else by the in-kernel local APIC or I/O APIC if the address is theirs and
+ * no slot covers it, else it becomes a fragment for userspace in
+ * @p->frags, in address order.  A store's data is in @p->data; a load's
+ * RAM and in-kernel bytes land there now.  Like KVM, a write's RAM part is
+ * written now, whichever side of the boundary it is on.
+ *
+ * Each page is translated by the guest page walk, except that the page
+ * whose offset is that of the faulting @gpa takes @gpa, as KVM does with
+ * the address of the fault (emulator_read_write_onepage()); string
+ * instructions always walk (KVM walks for REP ones, their fault being only
+ * the first element's).  An operand that is not where the fault says (no
+ * page has the fault's offset: a decoder error, or a fault on the guest's
+ * own page tables) is done where the walk says, as in KVM, whose emulator
+ * trusts its own walk.  A page the walk does not find (the guest changed
+ * its tables since the fault) is -EFAULT and the caller reports
+ * KVM_EXIT_INTERNAL_ERROR, where KVM would inject the #PF: a difference only
+ * a guest racing its own page tables sees.  Both walks happen before any
+ * access, so an error leaves memory untouched.
+ *
+ * Return: 0 or -EFAULT.
+ */
+static int mkvm_mmio_split(struct mkvm_vcpu *vcpu, struct mkvm_x86_pending *p,
+			   u64 la, u64 gpa, bool string)
+{
+	struct mkvm_vm *vm = vcpu->vm;
+	bool write = p->insn.is_write, mmio[2] = {}, in_slot[2] = {};
+	unsigned int len[2], nr, i, off;
+	u64 fgpa[2];
+	int r = 0;
+
+	len[0] = mkvm_page_part(la, p->insn.size);
+	len[1] = p->insn.size - len[0];
+	nr = len[1] ? 2 : 1;
+	mutex_lock(&vm->slots_lock);
+	for (i = 0; i < nr && !r; i++) {
+		u64 page_la = i ? mkvm_linear_trunc(vcpu, la + len[0]) : la;
+
+		if (!string && (page_la & ~PAGE_MASK) == (gpa & ~PAGE_MASK))
+			fgpa[i] = gpa;
+		else
+			r = mkvm_gva_to_gpa_locked(vcpu, page_la, &fgpa[i]);
+	}
+	for (i = 0, off = 0; i < nr && !r; off += len[i], i++) {
+		if (!mkvm_guest_rw_locked(vm, fgpa[i], p->data + off, len[i],
+					  write))
+			continue;
+		mmio[i] = true;
+		in_slot[i] = mkvm_gfn_to_slot(vm, fgpa[i] >> PAGE_SHIFT);
+	}
+	mutex_unlock(&vm->slots_lock);
+	if (r)
+		return r;
+
+	for (i = 0, off = 0; i < nr; off += len[i], i++) {
+		if (!mmio[i])
+			continue;
+		/* The LAPIC first: a guest may move its page over the I/O APIC's. */
+		if (!in_slot[i] &&
+		    (mkvm_lapic_mmio(vcpu, fgpa[i], write, p->data + off,
+				     len[i]) ||
+		     mkvm_ioapic_mmio(vcpu, fgpa[i], write, p->data + off,
+				      len[i])))
+			continue;
+		p->frags[p->nr_frags++] = (struct mkvm_x86_mmio_frag) {
+			.gpa = fgpa[i], .off = off, .len = len[i],
+		};
+	}
+	return 0;
+}
+
+/* KVM_EXIT_MMIO for the pending access's current fragment. */
+static void mkvm_mmio_frag_exit(struct mkvm_vcpu *vcpu)
+{
+	const struct mkvm_x86_pending *p = &vcpu->arch.pending;
+	const struct mkvm_x86_mmio_frag *f = &p->frags[p->cur_frag];
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = f->gpa;
+	run->mmio.len = f->len;
+	run->mmio.is_write = p->insn.is_write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (p->insn.is_write)
+		memcpy(run->mmio.data, p->data + f->off, f->len);
+}
+
 /**
  * mkvm_x86_mmio() - an access outside the slots (or a write to a read-only
  * one) as KVM_EXIT_MMIO
@@ -443,92 +576,100 @@ int mkvm_x86_write_cr4(struct mkvm_vcpu *vcpu, int gpr, unsigned int len,
  *	     NULL; too few of them to decode, and the bytes are read again
  * @nfetched: how many
  *
- * Decodes the instruction at CS:RIP (decode.c).  A store's data goes to
- * userspace now; a load completes on the next KVM_RUN.  STOS and MOVS are
- * one element per exit like string I/O; for MOVS the faulting address says
- * which side is MMIO (the other is guest RAM, read now or written at
- * completion).  What the decoder does not know ends in
- * KVM_EXIT_INTERNAL_ERROR (emulation).
+ * Decodes the instruction at CS:RIP (decode.c) and computes its operand's
+ * linear address: the segment's base (in 64-bit mode only FS's and GS's:
+ * SDM Vol. 3A, "Segmentation in IA-32e Mode") plus the effective address,
+ * 32 bits outside 64-bit mode.  The access is split at a page boundary as
+ * KVM splits it (mkvm_mmio_split()): the RAM part is done in guest memory,
+ * each MMIO part is one KVM_EXIT_MMIO, in address order, the next one
+ * prepared when KVM_RUN completes the previous (mkvm_x86_complete_exit()).
+ * A store's data goes to userspace now; a load completes on the last
+ * fragment's KVM_RUN, its register getting the RAM bytes and the MMIO bytes
+ * together.  STOS and MOVS are one element per exit like string I/O; for
+ * MOVS the faulting address says which side is MMIO (the other is guest
+ * RAM, read now or written at completion), and that side's element is split
+ * the same way.  What the decoder does not know ends in
+ * KVM_EXIT_INTERNAL_ERROR (emulation), as does a page the guest's tables no
+ * longer map.
  *
- * Return: 0 (userspace).
+ * Return: 0; the access may be all done in the kernel (RAM, LAPIC,
+ * I/O APIC), pending with no fragment: see mkvm_x86_mmio_in_kernel().
  */
 int mkvm_x86_mmio(struct mkvm_vcpu *vcpu, u64 gpa, const u8 *fetched,
 		  unsigned int nfetched)
 {
 	struct mkvm_x86_state *st = &vcpu->arch;
 	unsigned int mode = mkvm_cpu_mode(&st->sregs);
-	struct kvm_run *run = vcpu->run;
+	struct mkvm_x86_pending p = { .exit_reason = KVM_EXIT_MMIO };
 	u8 bytes[MKVM_INSN_MAX_LEN];
-	struct mkvm_insn insn;
-	u64 g[MKVM_NR_GPRS], val;
+	u64 g[MKVM_NR_GPRS], val, la;
+	bool string;
 	int r = -ENODATA;
 
+	st->pending.exit_reason = 0;
 	if (fetched && nfetched && nfetched <= MKVM_INSN_MAX_LEN)
-		r = mkvm_decode(fetched, nfetched, mode, &insn);
+		r = mkvm_decode(fetched, nfetched, mode, &p.insn);
 	if (r == -ENODATA)
-		r = mkvm_decode(bytes, mkvm_fetch_insn(vcpu, bytes), mode, &insn);
+		r = mkvm_decode(bytes, mkvm_fetch_insn(vcpu, bytes), mode,
+				&p.insn);
 	if (r)
-		return mkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
-	if (insn.op == MKVM_INSN_MOVS && mkvm_movs_side(vcpu, &insn, gpa, &val))
 		return mkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
 
 	mkvm_gprs_get(&st->regs, g);
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.size;
-	run->mmio.is_write = insn.is_write;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-	if (insn.is_write) {
-		if (insn.op != MKVM_INSN_MOVS)
-			val = mkvm_insn_store_value(&insn, g);
-		memcpy(run->mmio.data, &val, insn.size);
+	string = p.insn.op == MKVM_INSN_STOS || p.insn.op == MKVM_INSN_MOVS;
+	if (p.insn.op == MKVM_INSN_MOVS) {
+		la = mkvm_movs_side(vcpu, &p, gpa, &r);
+	} else {
+		la = mkvm_linear_trunc(vcpu, mkvm_linear(vcpu, p.insn.seg,
+				       mkvm_insn_ea(&p.insn, g, st->regs.rip)));
+		val = mkvm_insn_store_value(&p.insn, g);
+		memcpy(p.data, &val, sizeof(p.data));
 	}
-	st->pending = (struct mkvm_x86_pending) {
-		.exit_reason = KVM_EXIT_MMIO,
-		.next_rip = st->regs.rip + insn.len,
-		.insn = insn,
-	};
-	if (insn.op == MKVM_INSN_STOS || insn.op == MKVM_INSN_MOVS) {
-		u64 mask = mkvm_addr_mask(insn.addr_size);
-		s64 step = mkvm_string_step(&st->regs, insn.size);
+	if (!r)
+		r = mkvm_mmio_split(vcpu, &p, la, gpa, string);
+	if (r)
+		return mkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION);
+
+	p.next_rip = st->regs.rip + p.insn.len;
+	if (string) {
+		u64 mask = mkvm_addr_mask(p.insn.addr_size);
+		s64 step = mkvm_string_step(&st->regs, p.insn.size);
 
 		/* A MOVS read writes ES:rDI at completion, from this rDI. */
-		st->pending.movs_dst = mkvm_linear(vcpu, MKVM_SEG_ES,
-						   st->regs.rdi & mask);
-		st->regs.rdi = mkvm_reg_add(st->regs.rdi, step, insn.addr_size);
-		if (insn.op == MKVM_INSN_MOVS)
+		p.movs_dst = mkvm_linear(vcpu, MKVM_SEG_ES, st->regs.rdi & mask);
+		st->regs.rdi = mkvm_reg_add(st->regs.rdi, step,
+					    p.insn.addr_size);
+		if (p.insn.op == MKVM_INSN_MOVS)
 			st->regs.rsi = mkvm_reg_add(st->regs.rsi, step,
-						    insn.addr_size);
-		if (insn.rep) {
+						    p.insn.addr_size);
+		if (p.insn.rep) {
 			st->regs.rcx = mkvm_reg_add(st->regs.rcx, -1,
-						    insn.addr_size);
+						    p.insn.addr_size);
 			if (st->regs.rcx & mask)
-				st->pending.next_rip = st->regs.rip;
+				p.next_rip = st->regs.rip;
 		}
 	}
+	st->pending = p;
+	if (p.nr_frags)
+		mkvm_mmio_frag_exit(vcpu);
 	return 0;
 }
 
 /*
- * The access mkvm_x86_mmio() prepared for userspace, if it is the in-kernel
- * APIC's page (lapic.c) or the I/O APIC's (irqchip.c): done here, the
- * instruction completed as on the next KVM_RUN.  Return: 1 when handled (enter again), else 0 (userspace).
+ * The access mkvm_x86_mmio() prepared, if it left nothing for userspace
+ * (every part in RAM, the in-kernel APIC's page (lapic.c) or the I/O
+ * APIC's (irqchip.c)): the instruction completed as on the next KVM_RUN.
+ * Return: 1 when handled (enter again), 0 (userspace), or -EFAULT.
  */
 static int mkvm_x86_mmio_in_kernel(struct mkvm_vcpu *vcpu)
 {
-	struct kvm_run *run = vcpu->run;
+	const struct mkvm_x86_pending *p = &vcpu->arch.pending;
 
-	if (run->exit_reason != KVM_EXIT_MMIO)
-		return 0;
-	/* The LAPIC first: a guest may move its page over the I/O APIC's. */
-	if (!mkvm_lapic_mmio(vcpu, run->mmio.phys_addr, run->mmio.is_write,
-			     run->mmio.data, run->mmio.len) &&
-	    !mkvm_ioapic_mmio(vcpu, run->mmio.phys_addr, run->mmio.is_write,
-			      run->mmio.data, run->mmio.len))
+	if (p->exit_reason != KVM_EXIT_MMIO || p->nr_frags)
 		return 0;
 	if (mkvm_x86_complete_exit(vcpu))
 		return -EFAULT;
-	run->exit_reason = KVM_EXIT_UNKNOWN;
+	vcpu->run->exit_reason = KVM_EXIT_UNKNOWN;
 	return 1;
 }
 
@@ -618,7 +759,7 @@ int mkvm_x86_tdp_fault(struct mkvm_vcpu *vcpu, u64 gpa, bool write,
 		mkvm_be->vcpu_save_state(vcpu);
 		r = mkvm_x86_mmio(vcpu, gpa, fetched, nfetched);
 		all = mkvm_x86_complete_needs_all(vcpu);
-		if (!r && !slot)
+		if (!r)
 			r = mkvm_x86_mmio_in_kernel(vcpu);
 		/*
 		 * Only the run registers changed (the instruction, or its
@@ -733,9 +874,14 @@ bool mkvm_x86_complete_needs_all(const struct mkvm_vcpu *vcpu)
  * An IN writes its data into AL/AX/EAX (a 32-bit IN clears RAX's upper
  * half, as a 32-bit register write does; SDM Vol. 1, "General-Purpose
  * Registers in 64-Bit Mode"); an INS writes it to ES:rDI; an MMIO load
- * writes kvm_run's data into its register.  Then RIP moves on.
+ * writes its bytes into its register (those from RAM read at the exit,
+ * those of the fragment kvm_run shows from kvm_run's data).  Then RIP moves
+ * on.  An MMIO access split in two fragments (mkvm_mmio_split()) is not
+ * done after the first: as KVM's complete_emulated_mmio(), the second is
+ * prepared in kvm_run instead, and KVM_RUN returns to userspace with it.
  *
- * Return: 0, or -EFAULT when an INS target went away meanwhile.
+ * Return: 0; 1 when another KVM_EXIT_MMIO is ready for userspace; or
+ * -EFAULT when an INS or MOVS target went away meanwhile.
  */
 int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu)
 {
@@ -770,17 +916,31 @@ int mkvm_x86_complete_exit(struct mkvm_vcpu *vcpu)
 			if (r->rcx & mask)
 				return 0;
 		}
-	} else if (p.exit_reason == KVM_EXIT_MMIO &&
-		   p.insn.op == MKVM_INSN_MOVS && p.insn.is_read) {
-		if (mkvm_guest_linear_rw(vcpu, p.movs_dst, vcpu->run->mmio.data,
+	} else if (p.exit_reason == KVM_EXIT_MMIO) {
+		/* The fragment userspace handled; then the next, if any. */
+		if (p.cur_frag < p.nr_frags) {
+			const struct mkvm_x86_mmio_frag *f =
+				&p.frags[p.cur_frag];
+
+			if (!p.insn.is_write)
+				memcpy(p.data + f->off, vcpu->run->mmio.data,
+				       f->len);
+			if (++p.cur_frag < p.nr_frags) {
+				st->pending = p;
+				mkvm_mmio_frag_exit(vcpu);
+				return 1;
+			}
+		}
+		if (p.insn.op == MKVM_INSN_MOVS && p.insn.is_read &&
+		    mkvm_guest_linear_rw(vcpu, p.movs_dst, p.data,
 					 p.insn.size, true))
 			return -EFAULT;
-	} else if (p.exit_reason == KVM_EXIT_MMIO &&
-		   p.insn.op == MKVM_INSN_LOAD) {
-		memcpy(&val, vcpu->run->mmio.data, p.insn.size);
-		mkvm_gprs_get(r, g);
-		mkvm_insn_complete_load(&p.insn, g, val);
-		mkvm_gprs_set(r, g);
+		if (p.insn.op == MKVM_INSN_LOAD) {
+			memcpy(&val, p.data, sizeof(val));
+			mkvm_gprs_get(r, g);
+			mkvm_insn_complete_load(&p.insn, g, val);
+			mkvm_gprs_set(r, g);
+		}
 	} else if (!p.exit_reason) {
 		return 0;
 	}

@@ -40,6 +40,17 @@
  * An exit userspace is handling: the next KVM_RUN finishes the instruction
  * (RIP past it; for an IN, the data into RAX) before entering the guest.
  */
+/*
+ * The part of an MMIO access in one page that userspace handles, as KVM's
+ * struct kvm_mmio_fragment: an access that straddles a page boundary has
+ * one per page (emulate.c, mkvm_mmio_split()).
+ */
+struct mkvm_x86_mmio_frag {
+	u64 gpa;		/* its first byte */
+	u8 off;			/* where its bytes sit in the operand */
+	u8 len;			/* 1 to 8 */
+};
+
 struct mkvm_x86_pending {
 	u32 exit_reason;	/* KVM_EXIT_IO or _MMIO; 0: nothing pending */
 	u64 next_rip;		/* where the guest resumes */
@@ -50,6 +61,15 @@ struct mkvm_x86_pending {
 	u8 addr_size;		/* INS/OUTS: address size */
 	struct mkvm_insn insn;	/* MMIO: the decoded instruction */
 	u64 movs_dst;		/* MMIO read by MOVS: where the data goes */
+	u8 nr_frags;		/* MMIO: fragments for userspace, 0 to 2 */
+	u8 cur_frag;		/* MMIO: the one kvm_run shows */
+	struct mkvm_x86_mmio_frag frags[2];
+	/*
+	 * MMIO: the operand's bytes, little-endian: a store's data; a load's
+	 * bytes from RAM and the in-kernel devices at once, from userspace
+	 * fragment by fragment.
+	 */
+	u8 data[8];
 };
 
 /* The guest's MTRRs (msr.c): stored and validated, not applied. */

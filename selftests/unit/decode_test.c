@@ -12,7 +12,8 @@
  * must ask for more, and from its bytes followed by others, which must not
  * change the result; all reads end at an inaccessible page, so a byte read
  * past what the decoder was given crashes the test.  Then the helpers that
- * move the data between the access and the registers.
+ * move the data between the access and the registers, and the effective
+ * address of the memory operand in every addressing form.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -679,6 +680,211 @@ static void check_mov_cr(unsigned int mode, const uint8_t *b, unsigned int n,
 	assert_int_equal(len, n);
 }
 
+/*
+ * Effective addresses (mkvm_insn_ea()): every ModRM/SIB form in 16-, 32-
+ * and 64-bit addressing, RIP-relative, moffs, string instructions, the
+ * address-size override and wrap-around.  The registers hold EA_GPRS unless
+ * a row sets one (.set/.val); RIP is EA_RIP unless .rip.  Rows checked
+ * against GNU as like those above.
+ */
+#define EA_RAX	0x0000100000001000ULL
+#define EA_RCX	0x0000000000000020ULL
+#define EA_RDX	0x0000000000000300ULL
+#define EA_RBX	0x0000aaaa00004000ULL
+#define EA_RSP	0x0000000000007ff0ULL
+#define EA_RBP	0x0000000000006000ULL
+#define EA_RSI	0x0000000000000050ULL
+#define EA_RDI	0xffffffff80000080ULL
+#define EA_R8	0x0000000000008000ULL
+#define EA_R9	0x0000000000000900ULL
+#define EA_R12	0x000000000000c000ULL
+#define EA_R13	0x00000000000d0000ULL
+#define EA_RIP	0x0000000000401000ULL
+
+static const u64 ea_gprs[MKVM_NR_GPRS] = {
+	[MKVM_RAX] = EA_RAX, [MKVM_RCX] = EA_RCX, [MKVM_RDX] = EA_RDX,
+	[MKVM_RBX] = EA_RBX, [MKVM_RSP] = EA_RSP, [MKVM_RBP] = EA_RBP,
+	[MKVM_RSI] = EA_RSI, [MKVM_RDI] = EA_RDI, [MKVM_R8] = EA_R8,
+	[MKVM_R9] = EA_R9, [MKVM_R10] = 0xa0000, [MKVM_R11] = 0xb0000,
+	[MKVM_R12] = EA_R12, [MKVM_R13] = EA_R13, [MKVM_R14] = 0xe0000,
+	[MKVM_R15] = 0xf0000,
+};
+
+struct ea_row {
+	const char *text;
+	unsigned int mode;
+	u8 bytes[16];
+	unsigned int n;
+	u64 ea;
+	u8 seg;			/* 1 + enum mkvm_seg; 0: DS */
+	u8 set;			/* 1 + enum mkvm_gpr set to .val; 0: none */
+	u64 val;
+	u64 rip;		/* 0: EA_RIP */
+};
+
+#define SET(r, v)	.set = 1 + MKVM_##r, .val = (v)
+
+static const struct ea_row ea_rows[] = {
+	/* 64-bit addressing. */
+	{ "mov (%rdi),%eax", M64, B(0x8b, 0x07), EA_RDI },
+	{ "mov (%rax),%eax", M64, B(0x8b, 0x00), EA_RAX },
+	{ "mov 0x10(%rbx,%rsi,4),%eax", M64, B(0x8b, 0x44, 0xb3, 0x10),
+	  EA_RBX + EA_RSI * 4 + 0x10 },
+	{ "mov 0x12345678(%rax,%rcx,8),%edx", M64,
+	  B(0x8b, 0x94, 0xc8, 0x78, 0x56, 0x34, 0x12),
+	  EA_RAX + EA_RCX * 8 + 0x12345678 },
+	{ "mov -0x8(%rbp),%rax", M64, B(0x48, 0x8b, 0x45, 0xf8),
+	  EA_RBP - 8, SEG(SS) },
+	{ "mov -0x80000000(%rbp),%eax", M64,
+	  B(0x8b, 0x85, 0x00, 0x00, 0x00, 0x80), EA_RBP - 0x80000000ULL,
+	  SEG(SS) },
+	{ "mov %eax,-0x10(%rsp)", M64, B(0x89, 0x44, 0x24, 0xf0),
+	  EA_RSP - 0x10, SEG(SS) },
+	{ "mov (%rdx,%rdx,1),%eax", M64, B(0x8b, 0x04, 0x12), EA_RDX * 2 },
+	{ "mov 0x10(,%rcx,8),%eax", M64,
+	  B(0x8b, 0x04, 0xcd, 0x10, 0x00, 0x00, 0x00), EA_RCX * 8 + 0x10 },
+	{ "mov 0x100,%eax", M64, B(0x8b, 0x04, 0x25, 0x00, 0x01, 0x00, 0x00),
+	  0x100 },
+	{ "mov -0x100,%eax", M64, B(0x8b, 0x04, 0x25, 0x00, 0xff, 0xff, 0xff),
+	  0xffffffffffffff00ULL },
+	{ "[mov (%rax,%riz,2),%eax]", M64, B(0x8b, 0x04, 0x60), EA_RAX },
+	{ "mov (%r12),%eax", M64, B(0x41, 0x8b, 0x04, 0x24), EA_R12 },
+	{ "mov 0x0(%r13),%eax", M64, B(0x41, 0x8b, 0x45, 0x00), EA_R13 },
+	{ "mov (%rax,%r12,2),%eax", M64, B(0x42, 0x8b, 0x04, 0x60),
+	  EA_RAX + EA_R12 * 2 },
+	{ "mov %eax,0x8(%r8,%r9,2)", M64, B(0x43, 0x89, 0x44, 0x48, 0x08),
+	  EA_R8 + EA_R9 * 2 + 8 },
+	{ "mov %r9,(%r13,%rbp,8)", M64, B(0x4d, 0x89, 0x4c, 0xed, 0x00),
+	  EA_R13 + EA_RBP * 8 },
+	{ "mov (%rsp,%rbp,1),%eax", M64, B(0x8b, 0x04, 0x2c),
+	  EA_RSP + EA_RBP, SEG(SS) },
+	{ "mov %fs:0x8(%rsi),%eax", M64, B(0x64, 0x8b, 0x46, 0x08),
+	  EA_RSI + 8, SEG(FS) },
+	{ "mov -0x1(%rax),%eax, wrapping", M64, B(0x8b, 0x40, 0xff),
+	  0xffffffffffffffffULL, 0, SET(RAX, 0) },
+	{ "mov 0x10(%rax,%rcx,8),%eax, wrapping", M64,
+	  B(0x8b, 0x44, 0xc8, 0x10), 0x8, 0, SET(RAX, 0xfffffffffffffef8ULL) },
+	{ "mov 0x20(%rip),%eax", M64, B(0x8b, 0x05, 0x20, 0x00, 0x00, 0x00),
+	  EA_RIP + 6 + 0x20 },
+	{ "mov -0x10(%rip),%rax", M64,
+	  B(0x48, 0x8b, 0x05, 0xf0, 0xff, 0xff, 0xff), EA_RIP + 7 - 0x10 },
+	{ "movl $0x1,0x10(%rip)", M64,
+	  B(0xc7, 0x05, 0x10, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00),
+	  EA_RIP + 10 + 0x10 },
+	{ "movabs 0x1122334455667788,%eax", M64,
+	  B(0xa1, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11),
+	  0x1122334455667788ULL },
+	{ "movabs %al,0xfffffffffffffff0", M64,
+	  B(0xa2, 0xf0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
+	  0xfffffffffffffff0ULL },
+	{ "stos %eax,%es:(%rdi)", M64, B(0xab), EA_RDI, SEG(ES) },
+	{ "movsl %ds:(%rsi),%es:(%rdi)", M64, B(0xa5), EA_RSI },
+	{ "movsq %gs:(%rsi),%es:(%rdi)", M64, B(0x65, 0x48, 0xa5), EA_RSI,
+	  SEG(GS) },
+	/* 64-bit mode, 32-bit addressing (0x67). */
+	{ "mov (%edi),%eax", M64, B(0x67, 0x8b, 0x07), (uint32_t)EA_RDI },
+	{ "mov 0x10(%ebx,%esi,4),%eax", M64, B(0x67, 0x8b, 0x44, 0xb3, 0x10),
+	  (uint32_t)(EA_RBX + EA_RSI * 4 + 0x10) },
+	{ "mov -0x1(%eax),%eax, wrapping", M64, B(0x67, 0x8b, 0x40, 0xff),
+	  0xffffffff, 0, SET(RAX, 0x100000000ULL) },
+	{ "mov 0x10(%eip),%eax", M64,
+	  B(0x67, 0x8b, 0x05, 0x10, 0x00, 0x00, 0x00), EA_RIP + 7 + 0x10 },
+	{ "mov 0x10(%eip),%eax, wrapping", M64,
+	  B(0x67, 0x8b, 0x05, 0x10, 0x00, 0x00, 0x00), 0x7, .rip = 0xfffffff0 },
+	{ "addr32 mov 0x11223344,%eax", M64,
+	  B(0x67, 0xa1, 0x44, 0x33, 0x22, 0x11), 0x11223344 },
+	{ "addr32 stos %al,%es:(%edi)", M64, B(0x67, 0xaa), (uint32_t)EA_RDI,
+	  SEG(ES) },
+	/* 32-bit mode. */
+	{ "mov 0x10(%ebx,%esi,4),%eax", M32, B(0x8b, 0x44, 0xb3, 0x10),
+	  (uint32_t)(EA_RBX + EA_RSI * 4 + 0x10) },
+	{ "mov 0x12345678,%ecx (no RIP-relative)", M32,
+	  B(0x8b, 0x0d, 0x78, 0x56, 0x34, 0x12), 0x12345678 },
+	{ "mov -0x4(%ebp),%eax", M32, B(0x8b, 0x45, 0xfc),
+	  (uint32_t)(EA_RBP - 4), SEG(SS) },
+	{ "mov 0x8(,%edx,2),%eax", M32,
+	  B(0x8b, 0x04, 0x55, 0x08, 0x00, 0x00, 0x00), EA_RDX * 2 + 8 },
+	{ "mov -0x1(%eax),%eax, wrapping", M32, B(0x8b, 0x40, 0xff),
+	  0xffffffff, 0, SET(RAX, 0) },
+	{ "mov 0x20(%eax,%ecx,8),%eax, wrapping", M32,
+	  B(0x8b, 0x44, 0xc8, 0x20), 0x10, 0, SET(RAX, 0xfffffef0) },
+	{ "mov %es:(%edi),%eax", M32, B(0x26, 0x8b, 0x07), (uint32_t)EA_RDI,
+	  SEG(ES) },
+	{ "mov 0x11223344,%eax", M32, B(0xa1, 0x44, 0x33, 0x22, 0x11),
+	  0x11223344 },
+	{ "stos %al,%es:(%edi)", M32, B(0xaa), (uint32_t)EA_RDI, SEG(ES) },
+	/* 32-bit mode, 16-bit addressing (0x67). */
+	{ "mov (%bx,%si),%eax", M32, B(0x67, 0x8b, 0x00),
+	  (uint16_t)(EA_RBX + EA_RSI) },
+	{ "addr16 mov 0x1234,%ecx", M32, B(0x67, 0x8b, 0x0e, 0x34, 0x12),
+	  0x1234 },
+	{ "addr16 mov 0x1234,%eax", M32, B(0x67, 0xa1, 0x34, 0x12), 0x1234 },
+	/* 16-bit mode: every 16-bit form. */
+	{ "mov (%bx,%si),%ax", M16, B(0x8b, 0x00), (uint16_t)(EA_RBX + EA_RSI) },
+	{ "mov (%bx,%di),%ax", M16, B(0x8b, 0x01), (uint16_t)(EA_RBX + EA_RDI) },
+	{ "mov 0x10(%bp,%si),%ax", M16, B(0x8b, 0x42, 0x10),
+	  (uint16_t)(EA_RBP + EA_RSI + 0x10), SEG(SS) },
+	{ "mov -0x10(%bp,%di),%ax", M16, B(0x8b, 0x43, 0xf0),
+	  (uint16_t)(EA_RBP + EA_RDI - 0x10), SEG(SS) },
+	{ "mov (%si),%ax", M16, B(0x8b, 0x04), (uint16_t)EA_RSI },
+	{ "mov (%di),%ax", M16, B(0x8b, 0x05), (uint16_t)EA_RDI },
+	{ "mov 0x1234,%cx", M16, B(0x8b, 0x0e, 0x34, 0x12), 0x1234 },
+	{ "mov 0x2(%bp),%ax", M16, B(0x8b, 0x46, 0x02), EA_RBP + 2, SEG(SS) },
+	{ "mov (%bx),%ax", M16, B(0x8b, 0x07), (uint16_t)EA_RBX },
+	{ "mov 0x1234(%bx,%si),%ax", M16, B(0x8b, 0x80, 0x34, 0x12),
+	  (uint16_t)(EA_RBX + EA_RSI + 0x1234) },
+	{ "mov -0x7ffe(%bp),%ax", M16, B(0x8b, 0x86, 0x02, 0x80),
+	  (uint16_t)(EA_RBP - 0x7ffe), SEG(SS) },
+	{ "mov 0x8000(%bx),%ax, wrapping", M16, B(0x8b, 0x87, 0x00, 0x80),
+	  0x1000, 0, SET(RBX, 0x9000) },
+	{ "mov 0x1(%bx,%si),%ax, wrapping", M16, B(0x8b, 0x40, 0x01),
+	  (uint16_t)(EA_RBX + 0x10000), 0, SET(RSI, 0xffff) },
+	{ "mov %ds:(%bp),%ax", M16, B(0x3e, 0x8b, 0x46, 0x00), EA_RBP },
+	{ "mov 0x1234,%al", M16, B(0xa0, 0x34, 0x12), 0x1234 },
+	{ "movsb %ds:(%si),%es:(%di)", M16, B(0xa4), (uint16_t)EA_RSI },
+	/* 16-bit mode, 32-bit addressing (0x67). */
+	{ "mov 0x10(%ebx,%esi,4),%ax", M16,
+	  B(0x67, 0x8b, 0x44, 0xb3, 0x10),
+	  (uint32_t)(EA_RBX + EA_RSI * 4 + 0x10) },
+	{ "addr32 mov 0x12345678,%ecx", M16,
+	  B(0x67, 0x66, 0x8b, 0x0d, 0x78, 0x56, 0x34, 0x12), 0x12345678 },
+	{ "addr32 stos %al,%es:(%edi)", M16, B(0x67, 0xaa), (uint32_t)EA_RDI,
+	  SEG(ES) },
+};
+
+static void test_effective_address(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(ea_rows); i++) {
+		const struct ea_row *r = &ea_rows[i];
+		struct mkvm_insn insn;
+		u64 gprs[MKVM_NR_GPRS], ea;
+
+		memcpy(gprs, ea_gprs, sizeof(gprs));
+		if (r->set)
+			gprs[r->set - 1] = r->val;
+		if (mkvm_decode(r->bytes, r->n, r->mode, &insn))
+			fail_msg("%s (%u-bit): does not decode", r->text,
+				 r->mode);
+		if (insn.len != r->n)
+			fail_msg("%s (%u-bit): length %u, want %u", r->text,
+				 r->mode, insn.len, r->n);
+		ea = mkvm_insn_ea(&insn, gprs, r->rip ? r->rip : EA_RIP);
+		if (ea != r->ea)
+			fail_msg("%s (%u-bit): EA %#llx, want %#llx", r->text,
+				 r->mode, (unsigned long long)ea,
+				 (unsigned long long)r->ea);
+		if (insn.seg != (r->seg ? r->seg - 1 : MKVM_SEG_DS))
+			fail_msg("%s (%u-bit): segment %u, want %u", r->text,
+				 r->mode, insn.seg,
+				 r->seg ? r->seg - 1 : MKVM_SEG_DS);
+	}
+	print_message("# decode: %zu effective-address rows\n",
+		      ARRAY_SIZE(ea_rows));
+}
+
 #define MOV_CR(mode, ret, cr, gpr, ...)					\
 	check_mov_cr(mode, (const uint8_t[]){ __VA_ARGS__ },		\
 		     sizeof((const uint8_t[]){ __VA_ARGS__ }), ret, cr, gpr)
@@ -708,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_store_value),
 		cmocka_unit_test(test_complete_load),
 		cmocka_unit_test(test_mov_to_cr),
+		cmocka_unit_test(test_effective_address),
 	};
 
 	return cmocka_run_group_tests_name("decode", tests, setup, teardown);
