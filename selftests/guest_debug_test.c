@@ -40,7 +40,10 @@
  *    comes in the STI shadow, where VM entry with RFLAGS.TF set wants a
  *    pending BS (SDM Vol. 3C, "Checks on Guest Non-Register State"); the
  *    hypervisor, which intercepts every #DB (CVE-2015-8104), must give it
- *    back without failing the entry.
+ *    back without failing the entry.  Bochs does not make that check of
+ *    VM entry (a minikvm without the BS write passed there too), so on
+ *    the test machines the case checks the two steps and their DR6; on a
+ *    real Intel CPU it checks the entry as well.
  *  - bp_on_faulting_insn: an execution breakpoint on an instruction that
  *    raises #GP: the #DB (a fault, priority over the instruction's own
  *    faults, SDM Vol. 3A, "Priority Among Concurrent Exceptions and
