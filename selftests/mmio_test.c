@@ -150,11 +150,12 @@ static struct kvm_vm *create(struct kvm_vcpu **vcpu, void *guest_code)
 	return vm;
 }
 
-/* Runs to the next exit and checks it against @e; serves a read. */
-static void expect_mmio(struct kvm_vcpu *vcpu, const struct mmio_exit *e)
+/* Runs to the next exit: KVM_EXIT_MMIO at @gpa of @len; serves a read. */
+static void expect_mmio_at(struct kvm_vcpu *vcpu, uint64_t gpa, uint8_t len,
+			   bool is_write, uint64_t data)
 {
 	struct kvm_run *run = vcpu->run;
-	uint64_t data = 0;
+	uint64_t got = 0;
 
 	vcpu_run(vcpu);
 	if (run->exit_reason == KVM_EXIT_IO) {
@@ -164,18 +165,24 @@ static void expect_mmio(struct kvm_vcpu *vcpu, const struct mmio_exit *e)
 			REPORT_GUEST_ASSERT(vcpu, uc);
 	}
 	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
-	TEST_ASSERT(run->mmio.phys_addr == MMIO_GPA + e->off &&
-		    run->mmio.len == e->len && run->mmio.is_write == e->is_write,
+	TEST_ASSERT(run->mmio.phys_addr == gpa && run->mmio.len == len &&
+		    run->mmio.is_write == is_write,
 		    "exit at 0x%llx len %u %s, expected 0x%llx len %u %s",
 		    run->mmio.phys_addr, run->mmio.len,
 		    run->mmio.is_write ? "write" : "read",
-		    MMIO_GPA + e->off, e->len, e->is_write ? "write" : "read");
-	if (e->is_write) {
-		memcpy(&data, run->mmio.data, e->len);
-		TEST_ASSERT_EQ(data, e->data);
+		    (unsigned long long)gpa, len, is_write ? "write" : "read");
+	if (is_write) {
+		memcpy(&got, run->mmio.data, len);
+		TEST_ASSERT_EQ(got, data);
 	} else {
-		memcpy(run->mmio.data, &e->data, e->len);
+		memcpy(run->mmio.data, &data, len);
 	}
+}
+
+/* Runs to the next exit and checks it against @e; serves a read. */
+static void expect_mmio(struct kvm_vcpu *vcpu, const struct mmio_exit *e)
+{
+	expect_mmio_at(vcpu, MMIO_GPA + e->off, e->len, e->is_write, e->data);
 }
 
 static void mmio_forms(void)
@@ -406,35 +413,6 @@ static void apic_page_is_mmio(void)
 #define HI_SLOT		3
 #define IOAPIC_GPA	0xfec00000ULL
 #define IOAPIC_RAM	(IOAPIC_GPA - PG)	/* RAM, slot 2, below the I/O APIC */
-
-/* Runs to the next exit: KVM_EXIT_MMIO at @gpa of @len; serves a read. */
-static void expect_mmio_at(struct kvm_vcpu *vcpu, uint64_t gpa, uint8_t len,
-			   bool is_write, uint64_t data)
-{
-	struct kvm_run *run = vcpu->run;
-	uint64_t got = 0;
-
-	vcpu_run(vcpu);
-	if (run->exit_reason == KVM_EXIT_IO) {
-		struct ucall uc;
-
-		if (get_ucall(vcpu, &uc) == UCALL_ABORT)
-			REPORT_GUEST_ASSERT(vcpu, uc);
-	}
-	TEST_ASSERT_KVM_EXIT_REASON(vcpu, KVM_EXIT_MMIO);
-	TEST_ASSERT(run->mmio.phys_addr == gpa && run->mmio.len == len &&
-		    run->mmio.is_write == is_write,
-		    "exit at 0x%llx len %u %s, expected 0x%llx len %u %s",
-		    run->mmio.phys_addr, run->mmio.len,
-		    run->mmio.is_write ? "write" : "read",
-		    (unsigned long long)gpa, len, is_write ? "write" : "read");
-	if (is_write) {
-		memcpy(&got, run->mmio.data, len);
-		TEST_ASSERT_EQ(got, data);
-	} else {
-		memcpy(run->mmio.data, &data, len);
-	}
-}
 
 static uint64_t split_movs_var;
 
