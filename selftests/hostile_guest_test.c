@@ -287,9 +287,9 @@ struct hostile_msr {
 /*
  * What each hypervisor does with the write.  minikvm virtualizes a fixed
  * set of MSRs and #GPs any other (Documentation/abi.md, "MSRs"): it
- * offers no nesting (VM_HSAVE_PA, VM_CR, EFER.SVME), no LBR (DEBUGCTL), no
- * microcode MSRs and no HWCR, all of which KVM 6.1 accepts (x86.c
- * kvm_set_msr_common(), svm.c svm_set_msr()).  KVM's column was read on
+ * offers no nesting (VM_HSAVE_PA, VM_CR, EFER.SVME) and no LBR (DEBUGCTL),
+ * which KVM 6.1 accepts (x86.c kvm_set_msr_common(), svm.c svm_set_msr());
+ * the microcode MSRs and HWCR it takes as KVM does (msrs_test).  KVM's column was read on
  * kvm_amd under QEMU; on Intel it is only printed.  ANY: KVM lets the
  * guest write the real MSR (svm.c direct_access_msrs[]), so the CPU
  * decides: QEMU's TCG takes a non-canonical value, hardware raises #GP;
@@ -318,7 +318,7 @@ static const struct hostile_msr hostile_msrs[] = {
 	{ 0x1d9, MSR_SET, 0xffffffff00000000ULL, 1, 0, "DEBUGCTL reserved" },
 	{ 0x48, MSR_SET, 1, 1, 1, "SPEC_CTRL" },
 	{ 0x49, MSR_SET, 1, 1, 1, "PRED_CMD" },
-	{ 0xc0010015, MSR_SET, 0, 1, 0, "HWCR 0" },
+	{ 0xc0010015, MSR_SET, 0, 0, 0, "HWCR 0" },
 	{ 0xc0010015, MSR_SET, 1, 1, 1, "HWCR bit 0" },
 	{ MSR_IA32_CR_PAT, MSR_SET, 0x0007040600070406ULL, 0, 0, "PAT default" },
 	{ MSR_IA32_CR_PAT, MSR_SET, 0x0007040600070402ULL, 1, 1, "PAT type 2" },
@@ -327,9 +327,9 @@ static const struct hostile_msr hostile_msrs[] = {
 	{ MSR_LSTAR, MSR_SET, NONCANON, 1, ANY, "LSTAR noncanonical" },
 	{ MSR_CSTAR, MSR_SET, NONCANON, 1, ANY, "CSTAR noncanonical" },
 	{ MSR_IA32_TSC, MSR_SET, 1000000, 0, 0, "TSC" },
-	{ 0x79, MSR_SET, 0, 1, 0, "BIOS_UPDT_TRIG" },
-	{ 0x8b, MSR_SET, 0, 1, 0, "BIOS_SIGN_ID" },
-	{ 0xc0010020, MSR_SET, 0, 1, 0, "PATCH_LOADER" },
+	{ 0x79, MSR_SET, 0, 0, 0, "BIOS_UPDT_TRIG" },
+	{ 0x8b, MSR_SET, 0, 0, 0, "BIOS_SIGN_ID" },
+	{ 0xc0010020, MSR_SET, 0, 0, 0, "PATCH_LOADER" },
 	{ 0x480, MSR_SET, 0, 1, 1, "VMX_BASIC" },
 	{ 0x48b, MSR_SET, 0, 1, 1, "VMX_PROCBASED_CTLS2" },
 	{ 0xc0010114, MSR_SET, 0x18, 1, 0, "VM_CR LOCK|SVMDIS" },

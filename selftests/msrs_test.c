@@ -15,7 +15,10 @@
  *    invalid PAT, non-canonical base, reserved EFER bit), nmsrs of 256 or
  *    more is E2BIG, bad pointers EFAULT;
  *  - the host may do what the guest may not: EFER.LME without LM in the
- *    guest's CPUID.
+ *    guest's CPUID;
+ *  - microcode: IA32_UCODE_REV (KVM's 0x100000000, then what the host
+ *    sets; the guest's write ignored), IA32_UCODE_WRITE taken and ignored,
+ *    HWCR 0 (x86.c kvm_set_msr_common(), kvm_get_msr_common()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -253,12 +256,46 @@ static void host_may_write(void)
 	free(c);
 }
 
+/*
+ * The microcode MSRs as a guest kernel uses them: IA32_UCODE_REV reads
+ * what the host set (KVM's default first: 0x100000000), and the guest's
+ * write of 0 (before CPUID, to have the CPU fill it in) changes nothing;
+ * an update through IA32_UCODE_WRITE is accepted and does nothing.  HWCR
+ * reads 0 and takes 0 back.
+ */
+static void guest_microcode(void)
+{
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_UCODE_REV), 0x100000000ULL);
+	GUEST_SYNC(1);
+	wrmsr(MSR_IA32_UCODE_REV, 0);
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_UCODE_REV), 0x4200000000ULL);
+	wrmsr(MSR_IA32_UCODE_WRITE, 0);
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_UCODE_REV), 0x4200000000ULL);
+	GUEST_ASSERT_EQ(rdmsr(MSR_K7_HWCR), 0);
+	wrmsr(MSR_K7_HWCR, 0);
+	GUEST_DONE();
+}
+
+static void microcode(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_microcode);
+
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_IA32_UCODE_REV), 0x100000000ULL);
+	vcpu_run_expect_sync(vcpu, 1);
+	vcpu_set_msr(vcpu, MSR_IA32_UCODE_REV, 0x4200000000ULL);
+	vcpu_run_expect_done(vcpu);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_IA32_UCODE_REV), 0x4200000000ULL);
+	kvm_vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	KVM_TEST(index_list),
 	KVM_TEST(roundtrip_all),
 	KVM_TEST(host_guest_values),
 	KVM_TEST(partial_counts),
 	KVM_TEST(host_may_write),
+	KVM_TEST(microcode),
 };
 
 int main(int argc, char **argv)

@@ -2,7 +2,8 @@
 /*
  * MSRs both backends virtualize the same way, kept in the vCPU's x86 state
  * rather than in a VMCS/VMCB field: the MTRRs, TSC_AUX, the TSC (its
- * offset), IA32_APIC_BASE (read-only to the guest unless it has an
+ * offset), the microcode revision and HWCR (and the microcode update MSRs,
+ * whose writes are ignored), IA32_APIC_BASE (read-only to the guest unless it has an
  * in-kernel APIC), and with one the x2APIC MSRs and IA32_TSC_DEADLINE
  * (lapic.c).  A backend's RDMSR/WRMSR exit
  * first asks its own fields (EFER, PAT, the syscall MSRs...), then
@@ -52,6 +53,9 @@
 #define MKVM_MTRR_CAP		(MKVM_NR_VAR_MTRR | BIT(8) | BIT(10)) /* FIX, WC */
 #define MKVM_MTRR_DEF_TYPE_OK	0xcffULL	/* type, FE (10), E (11) */
 #define MKVM_MTRR_VAR_FIRST	0x200		/* IA32_MTRR_PHYSBASE0 */
+
+/* HWCR.McStatusWrEn: the MCi_STATUS MSRs take writes. */
+#define MKVM_HWCR_MCSTATUSWREN	BIT_ULL(18)
 
 /* CPUID.1:EDX.MTRR gates the MTRRs. */
 #define CPUID_1_EDX_MTRR	12
@@ -197,6 +201,37 @@ static int msr_common(struct mkvm_vcpu *vcpu, u32 msr, u64 *val, bool write,
 			return -EINVAL;
 		st->sregs.apic_base = *val;
 		return 0;
+	case MSR_IA32_UCODE_REV:
+		/*
+		 * The microcode revision (SDM Vol. 4, IA32_BIOS_SIGN_ID).  A
+		 * guest writes it (0, then CPUID) to have the CPU fill it in:
+		 * accepted, nothing changes; userspace sets it (KVM's default
+		 * and rules).
+		 */
+		if (!write)
+			*val = st->ucode_rev;
+		else if (host)
+			st->ucode_rev = *val;
+		return 0;
+	case MSR_IA32_UCODE_WRITE:
+	case MSR_AMD64_PATCH_LOADER:
+		/* A microcode update: a write is accepted and ignored, as KVM. */
+		return write ? 0 : -EINVAL;
+	case MSR_K7_HWCR:
+		/*
+		 * AMD's HWCR (APM Vol. 2, "Hardware Configuration Register"):
+		 * 0 or McStatusWrEn (bit 18), as KVM; the TLB-cache, flush-
+		 * filter and IGNNE bits (3, 6, 8) written are ignored.
+		 */
+		if (!write) {
+			*val = st->hwcr;
+			return 0;
+		}
+		rsvd = *val & ~(BIT_ULL(3) | BIT_ULL(6) | BIT_ULL(8));
+		if (rsvd && rsvd != MKVM_HWCR_MCSTATUSWREN)
+			return -EINVAL;
+		st->hwcr = rsvd;
+		return 0;
 	case MSR_IA32_TSC_DEADLINE:
 		return mkvm_lapic_tsc_deadline(vcpu, val, write, host);
 	case 0x800 ... 0x8ff:	/* x2APIC registers (lapic.c) */
@@ -257,12 +292,13 @@ static const u32 mkvm_msrs_saved[] = {
 	/* IA32_MTRR_PHYSBASE0, PHYSMASK0 ... PHYSBASE7, PHYSMASK7 */
 	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
 	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
+	MSR_IA32_UCODE_REV, MSR_K7_HWCR,
 	MSR_TSC_AUX,	/* last: only with tsc_aux_supported() */
 };
 
-/* 14 MSRs, DEF_TYPE, the fixed and variable MTRRs, TSC_AUX. */
+/* 14 MSRs, DEF_TYPE, the fixed and variable MTRRs, 2 more, TSC_AUX. */
 static_assert(ARRAY_SIZE(mkvm_msrs_saved) ==
-	      16 + MKVM_NR_FIXED_MTRR + 2 * MKVM_NR_VAR_MTRR);
+	      18 + MKVM_NR_FIXED_MTRR + 2 * MKVM_NR_VAR_MTRR);
 
 static u32 msrs_saved_nr(void)
 {

@@ -37,6 +37,8 @@
 
 /* Power-on value of IA32_APIC_BASE: default base, enabled, BSP for id 0. */
 #define MKVM_APIC_BASE_RESET	(APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE)
+/* IA32_UCODE_REV after RESET: KVM's value, 0x1 in bits 63:32 (the revision). */
+#define MKVM_UCODE_REV		0x100000000ULL
 
 /*
  * CR0 after RESET: CD, NW and ET set (SDM Vol. 3A, Table "IA-32 and Intel 64
@@ -110,6 +112,8 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, bool bsp)
 
 	s->cr0 = MKVM_CR0_RESET;
 	s->apic_base = MKVM_APIC_BASE_RESET;
+	/* KVM's microcode revision: not a real one, higher than any. */
+	st->ucode_rev = MKVM_UCODE_REV;
 	if (bsp)
 		s->apic_base |= MSR_IA32_APICBASE_BSP;
 	memset(&st->ev, 0, sizeof(st->ev));
@@ -122,7 +126,8 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, bool bsp)
  * @vcpu_id: its id
  *
  * As RESET (mkvm_x86_reset()) but for what INIT leaves alone: CR0.CD/NW,
- * the MSRs kept here (APIC base, MTRRs, TSC_AUX, the TSC), the x87/SSE/AVX
+ * the MSRs kept here (APIC base, MTRRs, TSC_AUX, the TSC, the microcode
+ * revision, HWCR), the x87/SSE/AVX
  * state and XCR0 (KVM resets XCR0 only at RESET) (SDM Vol. 3A, Table
  * "IA-32 and Intel 64
  * Processor States Following Power-up, Reset, or INIT").  Queued events
@@ -134,6 +139,7 @@ void mkvm_x86_init_event(struct mkvm_x86_state *st, u32 vcpu_id)
 	u64 apic_base = st->sregs.apic_base;
 	struct mkvm_x86_mtrr mtrr = st->mtrr;
 	u64 tsc_aux = st->tsc_aux, tsc_offset = st->tsc_offset;
+	u64 ucode_rev = st->ucode_rev, hwcr = st->hwcr;
 	struct mkvm_x86_cpuid *cpuid = st->cpuid;
 	u8 maxphyaddr = st->maxphyaddr;
 	struct mkvm_x86_debug dbg = st->dbg;
@@ -147,6 +153,8 @@ void mkvm_x86_init_event(struct mkvm_x86_state *st, u32 vcpu_id)
 	st->sregs.apic_base = apic_base;
 	st->mtrr = mtrr;
 	st->tsc_aux = tsc_aux;
+	st->ucode_rev = ucode_rev;
+	st->hwcr = hwcr;
 	/* Not architectural state: the vCPU's CPUID and its TSC go on. */
 	st->cpuid = cpuid;
 	st->maxphyaddr = maxphyaddr;

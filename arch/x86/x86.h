@@ -154,6 +154,8 @@ struct mkvm_x86_state {
 	struct mkvm_x86_pending pending;
 	struct mkvm_x86_mtrr mtrr;
 	u64 tsc_aux;			/* the guest's IA32_TSC_AUX */
+	u64 ucode_rev;			/* IA32_UCODE_REV (msr.c) */
+	u64 hwcr;			/* AMD's HWCR (msr.c) */
 	u64 host_tsc_aux;		/* the host's, while the guest's is in */
 	/* Guest CPUID and time (cpuid.c, msr.c), kept across INIT. */
 	struct mkvm_x86_cpuid *cpuid;	/* KVM_SET_CPUID2's; NULL: default */

@@ -9,6 +9,8 @@
 
 #define MSR_IA32_TSC		0x010
 #define MSR_IA32_APICBASE	0x01b
+#define MSR_IA32_UCODE_WRITE	0x079
+#define MSR_IA32_UCODE_REV	0x08b
 #define MSR_MTRRcap		0x0fe
 #define MSR_IA32_SYSENTER_CS	0x174
 #define MSR_IA32_SYSENTER_ESP	0x175
@@ -28,6 +30,7 @@
 #define MSR_FS_BASE		0xc0000100
 #define MSR_GS_BASE		0xc0000101
 #define MSR_KERNEL_GS_BASE	0xc0000102
+#define MSR_K7_HWCR		0xc0010015
 #define MSR_TSC_AUX		0xc0000103
 
 /* In no vendor's MSR map: reads and writes of it must fail. */
