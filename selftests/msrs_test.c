@@ -16,7 +16,7 @@
  *    more is E2BIG, bad pointers EFAULT;
  *  - the host may do what the guest may not: EFER.LME without LM in the
  *    guest's CPUID;
- *  - microcode: IA32_UCODE_REV (KVM's 0x100000000, then what the host
+ *  - microcode: IA32_UCODE_REV (KVM's default, then what the host
  *    sets; the guest's write ignored), IA32_UCODE_WRITE taken and ignored,
  *    HWCR 0 (x86.c kvm_set_msr_common(), kvm_get_msr_common()).
  */
@@ -258,14 +258,17 @@ static void host_may_write(void)
 
 /*
  * The microcode MSRs as a guest kernel uses them: IA32_UCODE_REV reads
- * what the host set (KVM's default first: 0x100000000), and the guest's
+ * what the host set (KVM's default first: 0x100000000 on Intel, 0x01000065
+ * on AMD), and the guest's
  * write of 0 (before CPUID, to have the CPU fill it in) changes nothing;
  * an update through IA32_UCODE_WRITE is accepted and does nothing.  HWCR
  * reads 0 and takes 0 back.
  */
+static uint64_t ucode_rev_default;	/* set by the host */
+
 static void guest_microcode(void)
 {
-	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_UCODE_REV), 0x100000000ULL);
+	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_UCODE_REV), ucode_rev_default);
 	GUEST_SYNC(1);
 	wrmsr(MSR_IA32_UCODE_REV, 0);
 	GUEST_ASSERT_EQ(rdmsr(MSR_IA32_UCODE_REV), 0x4200000000ULL);
@@ -281,7 +284,10 @@ static void microcode(void)
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm = vm_create_with_one_vcpu(&vcpu, guest_microcode);
 
-	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_IA32_UCODE_REV), 0x100000000ULL);
+	/* KVM's defaults: svm.c __svm_vcpu_reset(), vmx.c vmx_vcpu_create(). */
+	ucode_rev_default = host_cpu_is_amd() ? 0x01000065 : 0x100000000ULL;
+	sync_global_to_guest(vm, ucode_rev_default);
+	TEST_ASSERT_EQ(vcpu_get_msr(vcpu, MSR_IA32_UCODE_REV), ucode_rev_default);
 	vcpu_run_expect_sync(vcpu, 1);
 	vcpu_set_msr(vcpu, MSR_IA32_UCODE_REV, 0x4200000000ULL);
 	vcpu_run_expect_done(vcpu);

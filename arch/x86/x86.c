@@ -37,8 +37,13 @@
 
 /* Power-on value of IA32_APIC_BASE: default base, enabled, BSP for id 0. */
 #define MKVM_APIC_BASE_RESET	(APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE)
-/* IA32_UCODE_REV after RESET: KVM's value, 0x1 in bits 63:32 (the revision). */
-#define MKVM_UCODE_REV		0x100000000ULL
+/*
+ * The microcode revision a vCPU starts with, KVM's: on VMX revision 1 in
+ * bits 63:32 (IA32_BIOS_SIGN_ID); on SVM (AMD, Hygon) a patch level in
+ * bits 31:0.
+ */
+#define MKVM_UCODE_REV_INTEL	0x100000000ULL
+#define MKVM_UCODE_REV_AMD	0x01000065ULL
 
 /*
  * CR0 after RESET: CD, NW and ET set (SDM Vol. 3A, Table "IA-32 and Intel 64
@@ -112,8 +117,9 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, bool bsp)
 
 	s->cr0 = MKVM_CR0_RESET;
 	s->apic_base = MKVM_APIC_BASE_RESET;
-	/* KVM's microcode revision: not a real one, higher than any. */
-	st->ucode_rev = MKVM_UCODE_REV;
+	st->ucode_rev = boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
+			boot_cpu_data.x86_vendor == X86_VENDOR_HYGON ?
+			MKVM_UCODE_REV_AMD : MKVM_UCODE_REV_INTEL;
 	if (bsp)
 		s->apic_base |= MSR_IA32_APICBASE_BSP;
 	memset(&st->ev, 0, sizeof(st->ev));
