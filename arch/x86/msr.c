@@ -3,9 +3,9 @@
  * MSRs both backends virtualize the same way, kept in the vCPU's x86 state
  * rather than in a VMCS/VMCB field: the MTRRs, TSC_AUX, the TSC (its
  * offset), the microcode revision and HWCR (and the microcode update MSRs,
- * whose writes are ignored), IA32_APIC_BASE (read-only to the guest unless it has an
- * in-kernel APIC), and with one the x2APIC MSRs and IA32_TSC_DEADLINE
- * (lapic.c).  A backend's RDMSR/WRMSR exit
+ * whose writes are ignored), IA32_APIC_BASE (read-only to the guest unless
+ * it has an in-kernel APIC), and with one the x2APIC MSRs and
+ * IA32_TSC_DEADLINE (lapic.c).  A backend's RDMSR/WRMSR exit
  * first asks its own fields (EFER, PAT, the syscall MSRs...), then
  * mkvm_x86_msr_common().
  *

@@ -117,11 +117,11 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, bool bsp)
 
 	s->cr0 = MKVM_CR0_RESET;
 	s->apic_base = MKVM_APIC_BASE_RESET;
+	if (bsp)
+		s->apic_base |= MSR_IA32_APICBASE_BSP;
 	st->ucode_rev = boot_cpu_data.x86_vendor == X86_VENDOR_AMD ||
 			boot_cpu_data.x86_vendor == X86_VENDOR_HYGON ?
 			MKVM_UCODE_REV_AMD : MKVM_UCODE_REV_INTEL;
-	if (bsp)
-		s->apic_base |= MSR_IA32_APICBASE_BSP;
 	memset(&st->ev, 0, sizeof(st->ev));
 	mkvm_x86_debug_reset(&st->dbg, false);
 }
@@ -133,10 +133,9 @@ void mkvm_x86_reset(struct mkvm_x86_state *st, bool bsp)
  *
  * As RESET (mkvm_x86_reset()) but for what INIT leaves alone: CR0.CD/NW,
  * the MSRs kept here (APIC base, MTRRs, TSC_AUX, the TSC, the microcode
- * revision, HWCR), the x87/SSE/AVX
- * state and XCR0 (KVM resets XCR0 only at RESET) (SDM Vol. 3A, Table
- * "IA-32 and Intel 64
- * Processor States Following Power-up, Reset, or INIT").  Queued events
+ * revision, HWCR), the x87/SSE/AVX state and XCR0 (KVM resets XCR0 only at
+ * RESET) (SDM Vol. 3A, Table "IA-32 and Intel 64 Processor States
+ * Following Power-up, Reset, or INIT").  Queued events
  * are dropped.
  */
 void mkvm_x86_init_event(struct mkvm_x86_state *st, u32 vcpu_id)
