@@ -48,10 +48,10 @@
 #      diffrun-svm     differential run (scripts/diffrun.sh): every selftest
 #                      against minikvm and KVM with their exits recorded,
 #                      compared case by case; only divergences not listed in
-#                      selftests/diffrun-expected.txt fail (about 30 s)
+#                      selftests/diffrun-expected.txt fail (about 2 minutes)
 #      svm-612         the svm run on kernel VER2: every selftest against
 #                      minikvm, its KVM and both loaded
-#      vmx-612         the vmx run on kernel VER2 (about 12 minutes)
+#      vmx-612         the vmx run on kernel VER2 (about 10 minutes)
 #    The QEMU runs go one after another on one core while the Bochs runs go
 #    on the other,
 # 5. ends with one line "N passed, N failed, N skipped" over all of it; exit
